@@ -1,0 +1,100 @@
+"""The one entry point every surface uses to answer a question.
+
+`Library` holds the knowledge base and its matcher as one immutable pair that is replaced whole,
+so a reload can never be seen half-done. `AnswerService` matches a question and hands what
+happened to a `Recorder` (the curators' log); surfaces never talk to the matcher directly.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.knowledge import Entry, KnowledgeBase
+from bot.matcher import Match, Matcher
+
+SURFACE_MENTION = "mention"
+SURFACE_DM = "dm"
+SURFACE_SLASH = "slash"
+SURFACE_CLI = "cli"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A knowledge base and the matcher built from it, always used together."""
+
+    knowledge: KnowledgeBase
+    matcher: Matcher
+
+
+class Library:
+    """The knowledge base currently being served; `replace` swaps it atomically."""
+
+    def __init__(self, knowledge: KnowledgeBase) -> None:
+        self._snapshot = Snapshot(knowledge, Matcher(knowledge))
+        self._lock = threading.Lock()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The current pair; hold on to it for the whole of one answer."""
+        return self._snapshot
+
+    def replace(self, knowledge: KnowledgeBase) -> None:
+        """Serve a new knowledge base; the matcher is built before anyone can see it."""
+        snapshot = Snapshot(knowledge, Matcher(knowledge))
+        with self._lock:
+            self._snapshot = snapshot
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A matched question, the knowledge base it was matched against, and its log record."""
+
+    match: Match
+    knowledge: KnowledgeBase
+    record_id: str | None = None
+
+
+class Recorder(Protocol):
+    """Where questions and feedback are logged for curators. Must never raise."""
+
+    def record_question(self, match: Match, surface: str, user_id: str | None) -> str | None:
+        """Log one answered (or unanswered) question; return an id for later feedback."""
+
+    def record_feedback(self, record_id: str, helpful: bool, user_id: str | None) -> None:
+        """Log a helpful / not helpful vote against a recorded answer."""
+
+
+class NullRecorder:
+    """Records nothing: the default when no store is configured."""
+
+    def record_question(self, match: Match, surface: str, user_id: str | None) -> str | None:
+        return None
+
+    def record_feedback(self, record_id: str, helpful: bool, user_id: str | None) -> None:
+        return None
+
+
+class AnswerService:
+    """Answers questions from the current knowledge base and records what happened."""
+
+    def __init__(self, library: Library, recorder: Recorder | None = None) -> None:
+        self.library = library
+        self.recorder: Recorder = recorder or NullRecorder()
+
+    def ask(self, question: str, surface: str, user_id: str | None = None) -> Answered:
+        """Match a question and record it; `match.entry` is None when the bot abstains."""
+        snapshot = self.library.snapshot
+        match = snapshot.matcher.match(question)
+        record_id = self.recorder.record_question(match, surface, user_id)
+        return Answered(match, snapshot.knowledge, record_id)
+
+    def entry(self, entry_id: str) -> tuple[KnowledgeBase, Entry | None]:
+        """Look up a topic by id (for topic buttons), with the knowledge base it came from."""
+        knowledge = self.library.snapshot.knowledge
+        return knowledge, knowledge.get(entry_id)
+
+    def feedback(self, record_id: str, helpful: bool, user_id: str | None = None) -> None:
+        """Record a helpful / not helpful vote."""
+        self.recorder.record_feedback(record_id, helpful, user_id)

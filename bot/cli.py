@@ -1,0 +1,131 @@
+"""The `csm-vs-pm` command line: ask offline, list topics, check the knowledge base."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+from dotenv import load_dotenv
+
+from bot import __version__
+from bot.knowledge import KnowledgeBase, KnowledgeError, check_knowledge, load_knowledge
+from bot.matcher import Match, Matcher
+from bot.render.text import render_match, render_topics
+from bot.settings import ConfigError, Settings
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+def match_to_json(knowledge: KnowledgeBase, match: Match) -> dict[str, object]:
+    """The `ask --json` object: question, id (None when abstaining), score, answer, suggestions."""
+    return {
+        "question": match.question,
+        "id": match.id,
+        "score": match.score,
+        "answer": render_match(knowledge, match),
+        "suggestions": [entry.id for entry in match.suggestions],
+    }
+
+
+def _questions(args: argparse.Namespace, stdin: TextIO) -> Iterable[str]:
+    if args.question == ["-"]:
+        return (line.rstrip("\r\n") for line in stdin)
+    return [" ".join(args.question)]
+
+
+def _ask(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    knowledge = load_knowledge(settings.knowledge_dir)
+    matcher = Matcher(knowledge)
+    for number, question in enumerate(_questions(args, stdin)):
+        match = matcher.match(question)
+        if args.json:
+            out.write(json.dumps(match_to_json(knowledge, match), ensure_ascii=False) + "\n")
+        else:
+            out.write(("\n" if number else "") + render_match(knowledge, match) + "\n")
+        out.flush()
+    return EXIT_OK
+
+
+def _topics(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    out.write(render_topics(load_knowledge(settings.knowledge_dir)) + "\n")
+    return EXIT_OK
+
+
+def _kb_check(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    problems = check_knowledge(settings.knowledge_dir)
+    for problem in problems:
+        out.write(f"{problem}\n")
+    if problems:
+        out.write(f"{len(problems)} problem(s) in {settings.knowledge_dir}\n")
+        return EXIT_PROBLEM
+    knowledge = load_knowledge(settings.knowledge_dir)
+    questions = sum(len(entry.questions) for entry in knowledge.entries)
+    out.write(
+        f"OK: {len(knowledge.entries)} entries, {questions} questions, "
+        f"{len(knowledge.articles)} articles in {settings.knowledge_dir}\n"
+    )
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command (each has --help)."""
+    parser = argparse.ArgumentParser(
+        prog="csm-vs-pm",
+        description="Ask how a Customer Success Manager (CSM) and a Project Manager (PM) differ.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    ask = commands.add_parser(
+        "ask",
+        help="ask a question offline and print the answer",
+        description="Answer a question from the knowledge base, with no Slack account needed.",
+    )
+    ask.add_argument(
+        "question", nargs="+", help="the question, or - to read one question per line from stdin"
+    )
+    ask.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON object per question: {"question", "id", "score", "answer", "suggestions"}',
+    )
+    ask.set_defaults(handler=_ask)
+
+    topics = commands.add_parser(
+        "topics", help="list the topics the bot knows", description="List every topic."
+    )
+    topics.set_defaults(handler=_topics)
+
+    kb = commands.add_parser("kb", help="knowledge-base tools", description="Knowledge-base tools.")
+    kb_commands = kb.add_subparsers(dest="kb_command", metavar="COMMAND", required=True)
+    check = kb_commands.add_parser(
+        "check",
+        help="validate knowledge/*.yaml",
+        description="Validate the knowledge base; print one file:line line per problem.",
+    )
+    check.set_defaults(handler=_kb_check)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: TextIO | None = None
+) -> int:
+    """Run the command line; returns the process exit code."""
+    out = out or sys.stdout
+    stdin = stdin or sys.stdin
+    args = build_parser().parse_args(argv)
+    load_dotenv(override=False)
+    try:
+        settings = Settings.from_env(os.environ)
+        return args.handler(args, settings, out, stdin)
+    except ConfigError as error:
+        print(f"csm-vs-pm: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KnowledgeError as error:
+        for problem in error.problems:
+            print(f"csm-vs-pm: invalid knowledge base: {problem}", file=sys.stderr)
+        return EXIT_PROBLEM

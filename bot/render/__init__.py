@@ -1,0 +1,1 @@
+"""Renderers: one per surface, each turning a Match into what that surface shows."""

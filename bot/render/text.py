@@ -1,0 +1,60 @@
+"""Plain-text answers for the terminal and for `ask --json`."""
+
+from __future__ import annotations
+
+from bot.knowledge import Entry, KnowledgeBase
+from bot.matcher import Match
+from bot.render.common import (
+    CSM_LABEL,
+    EMPTY_QUESTION,
+    FALLBACK_INTRO,
+    NOTE_LABEL,
+    PM_LABEL,
+    TOPICS_INTRO,
+    citations,
+    mrkdwn_to_plain,
+    related_entries,
+)
+
+
+def _topic_line(entry: Entry) -> str:
+    return f"  - {entry.title}  [{entry.id}]"
+
+
+def render_entry(knowledge: KnowledgeBase, entry: Entry) -> str:
+    """An entry as readable text: title, summary, each side, note, sources, related topics."""
+    answer = entry.answer
+    parts = [entry.title, "=" * len(entry.title), mrkdwn_to_plain(answer.summary)]
+    for label, side in ((CSM_LABEL, answer.csm), (PM_LABEL, answer.pm)):
+        if side:
+            parts.append(f"{label}\n{mrkdwn_to_plain(side)}")
+    if answer.note:
+        parts.append(f"{NOTE_LABEL}\n{mrkdwn_to_plain(answer.note)}")
+    parts.append("Source: " + "; ".join(citations(knowledge, entry)))
+    related = related_entries(knowledge, entry)
+    if related:
+        parts.append("Related topics:\n" + "\n".join(_topic_line(topic) for topic in related))
+    return "\n\n".join(parts)
+
+
+def render_topics(knowledge: KnowledgeBase) -> str:
+    """Every topic, one per line, with the id to ask for it."""
+    return "\n".join(_topic_line(entry) for entry in knowledge.topics())
+
+
+def render_fallback(knowledge: KnowledgeBase, match: Match) -> str:
+    """The friendly answer when the bot abstains: what it can do and where to start."""
+    if not match.normalized:
+        return f"{EMPTY_QUESTION}\n\n{TOPICS_INTRO}\n{render_topics(knowledge)}"
+    return f"{FALLBACK_INTRO}\n\n{TOPICS_INTRO}\n{render_topics(knowledge)}"
+
+
+def render_match(knowledge: KnowledgeBase, match: Match) -> str:
+    """The full terminal answer for a match, with "did you mean" suggestions where close."""
+    text = (
+        render_entry(knowledge, match.entry) if match.entry else render_fallback(knowledge, match)
+    )
+    if match.suggestions:
+        lead = "Did you mean:" if match.entry is None else "Also close:"
+        text += f"\n\n{lead}\n" + "\n".join(_topic_line(entry) for entry in match.suggestions)
+    return text
