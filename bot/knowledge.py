@@ -253,7 +253,7 @@ class _Checker:
             )
             return {}
         articles: dict[str, Article] = {}
-        for raw, line in zip(raw_articles, raw_articles.item_lines):
+        for raw, line in zip(raw_articles, raw_articles.item_lines, strict=True):
             if not isinstance(raw, _Located):
                 self.report(file, line, "each article must be a mapping")
                 continue
@@ -293,7 +293,7 @@ class _Checker:
             )
             return []
         entries = []
-        for raw, line in zip(raw_entries, raw_entries.item_lines):
+        for raw, line in zip(raw_entries, raw_entries.item_lines, strict=True):
             if not isinstance(raw, _Located):
                 self.report(file, line, "each entry must be a mapping")
                 continue
@@ -337,7 +337,7 @@ class _Checker:
             self.report(file, line, "'questions' must be a list (the canonical question first)")
             return []
         valid = []
-        for question, question_line in zip(questions, questions.item_lines):
+        for question, question_line in zip(questions, questions.item_lines, strict=True):
             if not isinstance(question, str) or not normalize(question):
                 self.report(
                     file, question_line, "a question must be non-empty text with words in it"
@@ -379,7 +379,7 @@ class _Checker:
             )
             return []
         refs = []
-        for source, line in zip(sources, sources.item_lines):
+        for source, line in zip(sources, sources.item_lines, strict=True):
             if not isinstance(source, _Located) or set(source) != {"article", "section"}:
                 self.report(
                     file, line, "a source must be a mapping with exactly 'article' and 'section'"
