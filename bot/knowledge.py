@@ -117,11 +117,13 @@ class KnowledgeBase:
     def __contains__(self, entry_id: object) -> bool:
         return entry_id in self._by_id
 
-    def cite(self, source: SourceRef) -> str:
-        """A readable citation: article title, publisher where known, and section."""
-        article = self.articles[source.article]
+    def cite(self, article_id: str, sections: list[str]) -> str:
+        """A readable citation: article title, publisher where known, and the sections used."""
+        article = self.articles[article_id]
         publisher = f" ({article.publisher})" if article.publisher else ""
-        return f"{article.title}{publisher}, section “{source.section}”"
+        label = "section" if len(sections) == 1 else "sections"
+        named = ", ".join(f"“{section}”" for section in sections)
+        return f"{article.title}{publisher}: {label} {named}"
 
     def topics(self) -> list[Entry]:
         """Entries a user can ask about, in file order (the help entry last)."""

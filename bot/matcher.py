@@ -1,10 +1,18 @@
 """Find the knowledge-base entry that answers a question, or decide that none does.
 
 A question is normalised, its misspelt words are corrected against the knowledge base's own
-vocabulary with rapidfuzz, and the two role names collapse into the tokens `csm` and `pm`.
-Each entry's example questions are then scored by IDF-weighted word overlap (an inverted index
-keeps this fast on large knowledge bases), refined with a rapidfuzz similarity, and adjusted for
-the roles the question names. Scores run from 0 to 100; below the threshold the bot abstains.
+vocabulary with rapidfuzz, the two role names collapse into the tokens `csm` and `pm`, and the
+words are stemmed (Snowball), so "onboards" meets "onboarding". Every entry is then scored from
+three signals, through inverted indexes that keep this fast on large knowledge bases:
+
+- how well the question overlaps the entry's closest example question (IDF-weighted words,
+  recall counted more than precision, so context around a question does not sink it);
+- how much of the question the entry's vocabulary explains (questions and title in full, the
+  answer's text in part), where words the knowledge base has never seen count against it;
+- a rapidfuzz similarity of the word sequences, for near-identical phrasings.
+
+The roles a question names then scale the score: a question about the CSM is not answered by
+the PM's entry. Scores run from 0 to 100; below the threshold the bot abstains.
 """
 
 from __future__ import annotations
@@ -16,14 +24,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
+import snowballstemmer
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.knowledge import Entry, KnowledgeBase
 from bot.normalize import normalize
 
 # Chosen from the question set in tests/data/question_set.yaml: see README, "Matching".
-DEFAULT_THRESHOLD = 50.0
+DEFAULT_THRESHOLD = 46.0
 # Runners-up this close to the best score are offered as "did you mean" suggestions.
 SUGGESTION_MARGIN = 12.0
 MAX_SUGGESTIONS = 3
@@ -33,12 +42,31 @@ _ROLE_PHRASES = (
     (re.compile(r"\bcustomer success(?: managers?| team| teams| reps?)?\b"), CSM),
     (re.compile(r"\bproject managers?\b"), PM),
 )
+# Function words carry little meaning; they count, but only this much of their weight.
+_STOPWORD_FACTOR = 0.1
+_STOPWORDS = frozenset(
+    """a an the is are was were be been am do does did doing of to in on at for from by with and or
+    but so if as it its this that these those there i me my we our us they them their he she his
+    her what whats which who whom how when where why can could would should will shall may might
+    must just about any some all each other than then too very really actually also here please
+    hi hey hello thanks ok okay like kind sort thing things get got tell""".split()  # noqa: SIM905
+)
 # Words too short to correct reliably ("pm" vs "am") are left as they are.
-_MIN_CORRECTABLE_LENGTH = 4
+_MIN_CORRECTABLE_LENGTH = 5
 _CORRECTION_CUTOFF = 80.0
-# How strongly each signal counts toward the final score.
-_OVERLAP_WEIGHT = 0.75
-_FUZZY_WEIGHT = 0.25
+# How strongly each signal counts toward the final score (they add up to 1).
+_QUESTION_WEIGHT = 0.5
+_TOPIC_WEIGHT = 0.4
+_FUZZY_WEIGHT = 0.1
+# Recall (how much of an example question the user's question covers) counts this many times
+# more than precision, so a long question with context still matches a short example.
+_RECALL_BETA = 2.0
+# A word the knowledge base has never seen: most likely what makes a question off topic.
+_UNKNOWN_WEIGHT = 1.5
+_ANSWER_TERM_CREDIT = 0.3
+# Up to this many content words, every unknown word counts in full.
+_CONTEXT_FREE_TERMS = 4
+_ROLE_WEIGHT = 2.5
 # Candidates rescored with rapidfuzz after the cheap overlap pass.
 _RESCORE_POOL = 40
 # A question about one role should not be answered by the entry about the other role.
@@ -79,6 +107,16 @@ def role_tokens(words: list[str]) -> list[str]:
     return text.split()
 
 
+_stem = snowballstemmer.stemmer("english").stemWord
+
+
+def _entry_texts(entry: Entry) -> tuple[str, str]:
+    """An entry's own wording (title) and its subject matter (the answer's sides and note)."""
+    answer = entry.answer
+    sides = " ".join(part for part in (answer.csm, answer.pm, answer.note) if part)
+    return entry.title, sides
+
+
 class Matcher:
     """Scores questions against a knowledge base; build once, then call `match` many times."""
 
@@ -86,34 +124,59 @@ class Matcher:
         self.knowledge = knowledge
         self.threshold = threshold
         self._entries = knowledge.entries
-        tokenised = [
-            (index, role_tokens(normalize(question).split()))
+        question_words = [
+            (index, normalize(question).split())
             for index, entry in enumerate(self._entries)
             for question in entry.questions
         ]
-        self._vocabulary = sorted({word for _, words in tokenised for word in words})
-        self._known = set(self._vocabulary)
-        documents_with: dict[str, set[int]] = defaultdict(set)
-        for index, words in tokenised:
-            for word in words:
-                documents_with[word].add(index)
+        texts = [
+            [normalize(text).split() for text in _entry_texts(entry)] for entry in self._entries
+        ]
+        surface = {word for _, words in question_words for word in words}
+        surface.update(word for title, sides in texts for word in title + sides)
+        self._vocabulary = sorted(surface)
+        self._known = frozenset(surface)
+        self._correct = lru_cache(maxsize=8192)(self._correct_word)
+
+        questions = [(index, self._terms(words)) for index, words in question_words]
+        # How much an entry vouches for a term: fully when its questions or title use it, partly
+        # when only its answer does.
+        credit: list[dict[str, float]] = [
+            dict.fromkeys(self._terms(sides), _ANSWER_TERM_CREDIT) for _, sides in texts
+        ]
+        for index, (title, _) in enumerate(texts):
+            credit[index].update(dict.fromkeys(self._terms(title), 1.0))
+        for index, terms in questions:
+            credit[index].update(dict.fromkeys(terms, 1.0))
         entry_count = max(len(self._entries), 1)
-        # Unseen words weigh as much as the rarest known word: they are what the KB cannot answer.
+        entries_with: dict[str, int] = defaultdict(int)
+        for terms in credit:
+            for term in terms:
+                entries_with[term] += 1
         self._idf = {
-            word: math.log((entry_count + 1) / (len(indexes) + 0.5))
-            for word, indexes in documents_with.items()
+            term: self._weigh(term, math.log((entry_count + 1) / (count + 0.5)))
+            for term, count in entries_with.items()
         }
-        self._unknown_weight = math.log((entry_count + 1) / 0.5)
         self._questions: list[_Question] = []
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        for index, words in tokenised:
-            weights = {word: self._idf[word] for word in set(words)}
-            norm = sum(weights.values()) or 1.0
+        self._question_postings: dict[str, list[int]] = defaultdict(list)
+        for index, terms in questions:
+            weights = {term: self._idf[term] for term in set(terms)}
             position = len(self._questions)
-            self._questions.append(_Question(index, " ".join(words), weights, norm))
-            for word in weights:
-                self._postings[word].append(position)
-        self._correct = lru_cache(maxsize=4096)(self._correct_word)
+            self._questions.append(
+                _Question(index, " ".join(terms), weights, sum(weights.values()) or 1.0)
+            )
+            for term in weights:
+                self._question_postings[term].append(position)
+        self._entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, terms in enumerate(credit):
+            for term, amount in terms.items():
+                self._entry_postings[term].append((index, amount))
+
+    @staticmethod
+    def _weigh(term: str, weight: float) -> float:
+        if term in (CSM, PM):
+            return max(weight, _ROLE_WEIGHT)
+        return weight * _STOPWORD_FACTOR if term in _STOPWORDS else weight
 
     def _correct_word(self, word: str) -> str:
         if word in self._known or len(word) < _MIN_CORRECTABLE_LENGTH or word.isdigit():
@@ -123,73 +186,86 @@ class Matcher:
         )
         if found is None:
             return word
-        # Accept at most one edit in short words and two in longer ones, so "cast" stays "cast".
+        # At most one edit (a swap of neighbours counts as one) in short words and two in longer ones, so "cast" never becomes "case".
         allowed_edits = 1 if len(word) <= 6 else 2
-        if Levenshtein.distance(word, found[0], weights=(1, 1, 1)) > allowed_edits:
+        if OSA.distance(word, found[0]) > allowed_edits:
             return word
         return found[0]
 
-    def tokens(self, normalized: str) -> list[str]:
-        """The words of a normalised question, spelling corrected and roles collapsed."""
-        return role_tokens([self._correct(word) for word in normalized.split()])
+    @staticmethod
+    def _terms(words: list[str]) -> list[str]:
+        return [term if term in _STOPWORDS else _stem(term) for term in role_tokens(words)]
+
+    def terms(self, normalized: str) -> list[str]:
+        """The terms of a normalised question: spelling corrected, roles collapsed, stemmed."""
+        return self._terms([self._correct(word) for word in normalized.split()])
 
     def match(self, question: str) -> Match:
         """Match one question; `entry` is None when nothing scores above the threshold."""
         normalized = normalize(question)
-        words = self.tokens(normalized)
-        if not words:
-            return Match(question, normalized, None, 0.0)
-        scores = self._score_entries(words)
-        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+        terms = self.terms(normalized)
+        ranked = sorted(self._score_entries(terms).items(), key=lambda item: item[1], reverse=True)
         if not ranked:
             return Match(question, normalized, None, 0.0)
         best_index, best_score = ranked[0]
         if best_score < self.threshold:
-            near = [
+            near = tuple(
                 self._entries[index]
                 for index, score in ranked[:MAX_SUGGESTIONS]
                 if score >= self.threshold - SUGGESTION_MARGIN
-            ]
-            return Match(question, normalized, None, round(best_score, 1), tuple(near))
+            )
+            return Match(question, normalized, None, round(best_score, 1), near)
         runners_up = tuple(
             self._entries[index]
             for index, score in ranked[1 : MAX_SUGGESTIONS + 1]
             if score >= best_score - SUGGESTION_MARGIN
         )
-        return Match(
-            question, normalized, self._entries[best_index], round(best_score, 1), runners_up
-        )
+        best = self._entries[best_index]
+        return Match(question, normalized, best, round(best_score, 1), runners_up)
 
-    def _score_entries(self, words: list[str]) -> dict[int, float]:
-        query_weights = {word: self._idf.get(word, self._unknown_weight) for word in set(words)}
-        query_norm = sum(query_weights.values()) or 1.0
+    def _score_entries(self, terms: list[str]) -> dict[int, float]:
+        # The more a person writes, the more of it is context rather than the question itself.
+        content = sum(term not in _STOPWORDS for term in set(terms))
+        unknown = _UNKNOWN_WEIGHT * min(1.0, _CONTEXT_FREE_TERMS / max(content, 1))
+        query = {term: self._idf.get(term, unknown) for term in set(terms)}
+        query_norm = sum(query.values())
+        if not query_norm:
+            return {}
         shared: dict[int, float] = defaultdict(float)
-        for word, weight in query_weights.items():
-            for position in self._postings.get(word, ()):
+        covered: dict[int, float] = defaultdict(float)
+        for term, weight in query.items():
+            for position in self._question_postings.get(term, ()):
                 shared[position] += weight
+            for index, amount in self._entry_postings.get(term, ()):
+                covered[index] += weight * amount
         overlaps = {
-            position: _f_score(common / query_norm, common / self._questions[position].norm)
+            position: _f_beta(common / query_norm, common / self._questions[position].norm)
             for position, common in shared.items()
         }
         pool = heapq.nlargest(_RESCORE_POOL, overlaps.items(), key=lambda item: item[1])
-        query_roles = {word for word in words if word in (CSM, PM)}
-        query_text = " ".join(words)
+        query_roles = {term for term in terms if term in (CSM, PM)}
+        query_text = " ".join(terms)
         best: dict[int, float] = {}
         for position, overlap in pool:
             candidate = self._questions[position]
+            index = candidate.entry_index
             similarity = fuzz.token_sort_ratio(query_text, candidate.text) / 100
-            score = 100 * (_OVERLAP_WEIGHT * overlap + _FUZZY_WEIGHT * similarity)
-            score *= _role_factor(query_roles, self._entries[candidate.entry_index].roles)
-            if score > best.get(candidate.entry_index, 0.0):
-                best[candidate.entry_index] = score
+            score = 100 * (
+                _QUESTION_WEIGHT * overlap
+                + _TOPIC_WEIGHT * covered.get(index, 0.0) / query_norm
+                + _FUZZY_WEIGHT * similarity
+            )
+            score *= _role_factor(query_roles, self._entries[index].roles)
+            best[index] = max(score, best.get(index, 0.0))
         return best
 
 
-def _f_score(precision: float, recall: float) -> float:
-    """Harmonic mean of how much of the question and of the example question is shared."""
+def _f_beta(precision: float, recall: float) -> float:
+    """Overlap of two questions, counting recall `_RECALL_BETA` times as much as precision."""
     if precision <= 0 or recall <= 0:
         return 0.0
-    return 2 * precision * recall / (precision + recall)
+    beta2 = _RECALL_BETA**2
+    return (1 + beta2) * precision * recall / (beta2 * precision + recall)
 
 
 def _role_factor(query_roles: set[str], entry_roles: frozenset[str]) -> float:

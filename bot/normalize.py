@@ -18,7 +18,8 @@ _EMOJI = re.compile(r":[a-z0-9_+'-]+:")
 _APOSTROPHE = re.compile(r"(?<=\w)['\u2019](?=\w)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
-# Multi-word shorthands first: phrases are replaced before the single words inside them.
+# Shorthands and synonyms, mapped to the words the knowledge base uses. Multi-word phrases come
+# first so they are replaced before the single words inside them.
 _SHORTHANDS: tuple[tuple[str, str], ...] = (
     ("cust success", "customer success"),
     ("cust succ", "customer success"),
@@ -51,6 +52,27 @@ _SHORTHANDS: tuple[tuple[str, str], ...] = (
     ("kpi", "key performance indicator"),
     ("kpis", "key performance indicators"),
     ("roi", "return on investment"),
+    # Synonyms people use for the knowledge base's own words.
+    ("info", "information"),
+    ("misinformation", "wrong information"),
+    ("inaccurate", "wrong"),
+    ("false", "wrong"),
+    ("misunderstanding", "misconception"),
+    ("misunderstandings", "misconceptions"),
+    ("duties", "responsibilities"),
+    ("duty", "responsibility"),
+    ("competencies", "skills"),
+    ("competency", "skill"),
+    ("skillset", "skills"),
+    ("skill set", "skills"),
+    ("abilities", "skills"),
+    ("objectives", "goals"),
+    ("objective", "goal"),
+    ("aims", "goals"),
+    ("evaluated", "measured"),
+    ("judged", "measured"),
+    ("assessed", "measured"),
+    ("kickoff", "start"),
     ("u", "you"),
     ("ur", "your"),
     ("r", "are"),

@@ -8,7 +8,7 @@ from bot.knowledge import Entry, KnowledgeBase
 
 CSM_LABEL = "Customer Success Manager (CSM)"
 PM_LABEL = "Project Manager (PM)"
-NOTE_LABEL = "Where the articles differ"
+NOTE_LABEL = "Note"
 FALLBACK_INTRO = (
     "I can't answer that one. I only know how a Customer Success Manager (CSM) "
     "and a Project Manager (PM) differ."
@@ -26,8 +26,11 @@ def mrkdwn_to_plain(text: str) -> str:
 
 
 def citations(knowledge: KnowledgeBase, entry: Entry) -> list[str]:
-    """One readable line per source the entry cites."""
-    return [knowledge.cite(source) for source in entry.sources]
+    """One readable line per cited article, naming the sections the entry draws on."""
+    sections: dict[str, list[str]] = {}
+    for source in entry.sources:
+        sections.setdefault(source.article, []).append(source.section)
+    return [knowledge.cite(article, names) for article, names in sections.items()]
 
 
 def related_entries(knowledge: KnowledgeBase, entry: Entry) -> list[Entry]:
