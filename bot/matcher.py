@@ -23,6 +23,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import combinations
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
@@ -67,6 +68,10 @@ _ANSWER_TERM_CREDIT = 0.3
 # Up to this many content words, every unknown word counts in full.
 _CONTEXT_FREE_TERMS = 4
 _ROLE_WEIGHT = 2.5
+# A word in more example questions than this (or 2% of them) is too common to find candidates.
+_COMMON_POSTINGS_MIN = 1000
+# At most this many common words are combined when looking example questions up by their words.
+_MAX_SUBSET_TERMS = 8
 # Candidates rescored with rapidfuzz after the cheap overlap pass.
 _RESCORE_POOL = 40
 # A question about one role should not be answered by the entry about the other role.
@@ -107,7 +112,8 @@ def role_tokens(words: list[str]) -> list[str]:
     return text.split()
 
 
-_stem = snowballstemmer.stemmer("english").stemWord
+# Stemming is the costliest step of indexing; a vocabulary is small, so each word is stemmed once.
+_stem = lru_cache(maxsize=65536)(snowballstemmer.stemmer("english").stemWord)
 
 
 def _entry_texts(entry: Entry) -> tuple[str, str]:
@@ -157,8 +163,10 @@ class Matcher:
             term: self._weigh(term, math.log((entry_count + 1) / (count + 0.5)))
             for term, count in entries_with.items()
         }
+        self._credit = credit
         self._questions: list[_Question] = []
-        self._question_postings: dict[str, list[int]] = defaultdict(list)
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._by_term_set: dict[frozenset[str], list[int]] = {}
         for index, terms in questions:
             weights = {term: self._idf[term] for term in set(terms)}
             position = len(self._questions)
@@ -166,11 +174,10 @@ class Matcher:
                 _Question(index, " ".join(terms), weights, sum(weights.values()) or 1.0)
             )
             for term in weights:
-                self._question_postings[term].append(position)
-        self._entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for index, terms in enumerate(credit):
-            for term, amount in terms.items():
-                self._entry_postings[term].append((index, amount))
+                self._postings[term].append(position)
+            meaningful = frozenset(term for term in weights if term not in _STOPWORDS)
+            self._by_term_set.setdefault(meaningful, []).append(position)
+        self._common_postings = max(_COMMON_POSTINGS_MIN, len(self._questions) // 50)
 
     @staticmethod
     def _weigh(term: str, weight: float) -> float:
@@ -223,6 +230,36 @@ class Matcher:
         best = self._entries[best_index]
         return Match(question, normalized, best, round(best_score, 1), runners_up)
 
+    def _candidates(self, query: dict[str, float]) -> set[int]:
+        """Example questions sharing a meaningful word with the query, rarest words first.
+
+        Words found in very many questions only add candidates when nothing rarer did: they
+        still count when candidates are scored, but walking their long posting lists is what
+        would make a large knowledge base slow.
+        """
+        meaningful = [term for term in query if term in self._postings and term not in _STOPWORDS]
+        meaningful.sort(key=lambda term: len(self._postings[term]))
+        found: set[int] = set()
+        for term in meaningful:
+            postings = self._postings[term]
+            if len(postings) > self._common_postings:
+                break
+            found.update(postings)
+        if found or not meaningful:
+            return found
+        # Only common words ("what is a csm"): the example questions made of nothing but some
+        # of those words are the ones worth scoring, and a set index finds them directly.
+        common = meaningful[:_MAX_SUBSET_TERMS]
+        for size in range(len(common), 0, -1):
+            for subset in combinations(common, size):
+                found.update(self._by_term_set.get(frozenset(subset), ()))
+        return found or set(self._postings[meaningful[0]])
+
+    def _coverage(self, index: int, query: dict[str, float]) -> float:
+        """How much of the query's weight the entry's vocabulary explains."""
+        credit = self._credit[index]
+        return sum(weight * credit.get(term, 0.0) for term, weight in query.items())
+
     def _score_entries(self, terms: list[str]) -> dict[int, float]:
         # The more a person writes, the more of it is context rather than the question itself.
         content = sum(term not in _STOPWORDS for term in set(terms))
@@ -231,17 +268,11 @@ class Matcher:
         query_norm = sum(query.values())
         if not query_norm:
             return {}
-        shared: dict[int, float] = defaultdict(float)
-        covered: dict[int, float] = defaultdict(float)
-        for term, weight in query.items():
-            for position in self._question_postings.get(term, ()):
-                shared[position] += weight
-            for index, amount in self._entry_postings.get(term, ()):
-                covered[index] += weight * amount
-        overlaps = {
-            position: _f_beta(common / query_norm, common / self._questions[position].norm)
-            for position, common in shared.items()
-        }
+        overlaps = {}
+        for position in self._candidates(query):
+            candidate = self._questions[position]
+            common = sum(query.get(term, 0.0) for term in candidate.weights)
+            overlaps[position] = _f_beta(common / query_norm, common / candidate.norm)
         pool = heapq.nlargest(_RESCORE_POOL, overlaps.items(), key=lambda item: item[1])
         query_roles = {term for term in terms if term in (CSM, PM)}
         query_text = " ".join(terms)
@@ -252,7 +283,7 @@ class Matcher:
             similarity = fuzz.token_sort_ratio(query_text, candidate.text) / 100
             score = 100 * (
                 _QUESTION_WEIGHT * overlap
-                + _TOPIC_WEIGHT * covered.get(index, 0.0) / query_norm
+                + _TOPIC_WEIGHT * self._coverage(index, query) / query_norm
                 + _FUZZY_WEIGHT * similarity
             )
             score *= _role_factor(query_roles, self._entries[index].roles)
