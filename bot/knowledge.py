@@ -435,7 +435,8 @@ def _read(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
     checker = _Checker()
     sources_path = directory / SOURCES_FILE
     if not directory.is_dir():
-        return KnowledgeBase((), {}), [Problem(str(directory), 0, "knowledge directory not found")]
+        missing = "knowledge directory not found (set KNOWLEDGE_DIR to the folder of *.yaml files)"
+        return KnowledgeBase((), {}), [Problem(str(directory), 0, missing)]
     if not sources_path.is_file():
         checker.report(str(sources_path), 0, "missing: it lists the source articles entries cite")
         articles: dict[str, Article] = {}

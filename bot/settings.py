@@ -14,7 +14,6 @@ ENV_KNOWLEDGE_DIR = "KNOWLEDGE_DIR"
 ENV_LOG_LEVEL = "LOG_LEVEL"
 
 _CHECKOUT_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
-_PACKAGED_KNOWLEDGE = Path(__file__).resolve().parent / "_knowledge"
 
 
 class ConfigError(Exception):
@@ -22,8 +21,12 @@ class ConfigError(Exception):
 
 
 def default_knowledge_dir() -> Path:
-    """The checkout's `knowledge/` (where curators edit) or, when installed, the packaged copy."""
-    return _CHECKOUT_KNOWLEDGE if _CHECKOUT_KNOWLEDGE.is_dir() else _PACKAGED_KNOWLEDGE
+    """The checkout's `knowledge/`, where curators edit it, else `knowledge/` in the working folder.
+
+    A non-editable install (a deployment that ran `pip install .`) has no checkout beside the
+    package, so it reads the app folder's copy; `KNOWLEDGE_DIR` overrides both.
+    """
+    return _CHECKOUT_KNOWLEDGE if _CHECKOUT_KNOWLEDGE.is_dir() else Path.cwd() / "knowledge"
 
 
 @dataclass(frozen=True)

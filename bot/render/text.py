@@ -24,7 +24,7 @@ def _topic_line(entry: Entry) -> str:
 def render_entry(knowledge: KnowledgeBase, entry: Entry) -> str:
     """An entry as readable text: title, summary, each side, note, sources, related topics."""
     answer = entry.answer
-    parts = [entry.title, "=" * len(entry.title), mrkdwn_to_plain(answer.summary)]
+    parts = [f"{entry.title}\n{'=' * len(entry.title)}", mrkdwn_to_plain(answer.summary)]
     for label, side in ((CSM_LABEL, answer.csm), (PM_LABEL, answer.pm)):
         if side:
             parts.append(f"{label}\n{mrkdwn_to_plain(side)}")
@@ -44,9 +44,8 @@ def render_topics(knowledge: KnowledgeBase) -> str:
 
 def render_fallback(knowledge: KnowledgeBase, match: Match) -> str:
     """The friendly answer when the bot abstains: what it can do and where to start."""
-    if not match.normalized:
-        return f"{EMPTY_QUESTION}\n\n{TOPICS_INTRO}\n{render_topics(knowledge)}"
-    return f"{FALLBACK_INTRO}\n\n{TOPICS_INTRO}\n{render_topics(knowledge)}"
+    lead = FALLBACK_INTRO if match.normalized else EMPTY_QUESTION
+    return f"{lead}\n\n{TOPICS_INTRO}\n{render_topics(knowledge)}"
 
 
 def render_match(knowledge: KnowledgeBase, match: Match) -> str:
