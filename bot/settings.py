@@ -6,12 +6,23 @@ pass their own mapping instead of touching `os.environ`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_KNOWLEDGE_DIR = "KNOWLEDGE_DIR"
 ENV_LOG_LEVEL = "LOG_LEVEL"
+# The curators' loop (bot/curation): where questions are recorded and for how long.
+ENV_DATABASE_PATH = "DATABASE_PATH"
+ENV_LOG_QUESTIONS = "LOG_QUESTIONS"
+ENV_RETENTION_DAYS = "RETENTION_DAYS"
+ENV_USER_HASH_SALT = "USER_HASH_SALT"
+ENV_ESCALATION_CHANNEL = "ESCALATION_CHANNEL"
+ENV_XDG_DATA_HOME = "XDG_DATA_HOME"
+DEFAULT_RETENTION_DAYS = 90
+_FALSE_WORDS = {"0", "false", "no", "off"}
+_TRUE_WORDS = {"1", "true", "yes", "on", ""}
 
 _CHECKOUT_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
@@ -29,12 +40,42 @@ def default_knowledge_dir() -> Path:
     return _CHECKOUT_KNOWLEDGE if _CHECKOUT_KNOWLEDGE.is_dir() else Path.cwd() / "knowledge"
 
 
+def default_database_path(environ: Mapping[str, str]) -> Path:
+    """`$XDG_DATA_HOME/csm-vs-pm/questions.sqlite3`, else under `~/.local/share`."""
+    data_home = environ.get(ENV_XDG_DATA_HOME) or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "csm-vs-pm" / "questions.sqlite3"
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    value = environ.get(name)
+    if value is None:
+        return default
+    word = value.strip().lower()
+    if word not in _FALSE_WORDS | _TRUE_WORDS:
+        raise ConfigError(f"{name}={value!r} is not on or off; use 1 or 0")
+    return word not in _FALSE_WORDS
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name}={value!r} is not a whole number of days; use e.g. {default}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot can be configured with."""
 
     knowledge_dir: Path
     log_level: str = "INFO"
+    database_path: Path = field(default_factory=lambda: default_database_path(os.environ))
+    log_questions: bool = True
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    user_hash_salt: str | None = None
+    escalation_channel: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -48,4 +89,11 @@ class Settings:
         return cls(
             knowledge_dir=Path(knowledge_dir) if knowledge_dir else default_knowledge_dir(),
             log_level=log_level,
+            database_path=Path(
+                environ.get(ENV_DATABASE_PATH) or default_database_path(environ)
+            ).expanduser(),
+            log_questions=_flag(environ, ENV_LOG_QUESTIONS, True),
+            retention_days=_positive_int(environ, ENV_RETENTION_DAYS, DEFAULT_RETENTION_DAYS),
+            user_hash_salt=environ.get(ENV_USER_HASH_SALT) or None,
+            escalation_channel=environ.get(ENV_ESCALATION_CHANNEL, "").strip() or None,
         )
