@@ -230,6 +230,14 @@ class Matcher:
         best = self._entries[best_index]
         return Match(question, normalized, best, round(best_score, 1), runners_up)
 
+    def closest(self, question: str) -> tuple[Entry, float] | None:
+        """The best-scoring entry even below the threshold (for curators), or None if none scores."""
+        scores = self._score_entries(self.terms(normalize(question)))
+        if not scores:
+            return None
+        index, score = max(scores.items(), key=lambda item: item[1])
+        return self._entries[index], round(score, 1)
+
     def _candidates(self, query: dict[str, float]) -> set[int]:
         """Example questions sharing a meaningful word with the query, rarest words first.
 
