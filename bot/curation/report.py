@@ -1,0 +1,449 @@
+"""`csm-vs-pm report`: what people asked that the bot could not answer, and what they disliked.
+
+`build_report` reads the question store for a period and returns a `Report`: the answer rate,
+the most frequent unanswered questions (near-duplicates grouped with rapidfuzz), the answers with
+the most "not helpful" votes, and the most asked topics. With `suggest`, each unanswered group
+also names the entry it came closest to and the YAML line that would add it as a phrasing.
+`render_text`, `render_json` and `render_csv` print it.
+
+JSON keys: since, until (ISO 8601 UTC), database, asked, answered, answer_rate (0-1, null when
+nothing was asked), unanswered_without_text (recorded with LOG_QUESTIONS=0), unanswered (list of
+{example, count, phrasings, closest}; closest is null or {id, title, file, line, score, yaml}),
+not_helpful (list of {id, title, not_helpful, helpful}), topics (list of {id, title, count}).
+
+CSV columns: section, id, text, count, helpful, not_helpful, closest_id, closest_score,
+closest_file. Sections: `summary` (id = asked, answered, answer_rate, unanswered_without_text;
+the value in count), `unanswered` (text = example), `not_helpful`, `topic`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from bot.curation.store import timestamp, utc_now
+from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.matcher import Matcher
+from bot.settings import Settings
+
+DEFAULT_SINCE = "7d"
+DEFAULT_LIMIT = 10
+# token_sort_ratio at or above this puts two unanswered questions in one group.
+GROUP_SIMILARITY = 85.0
+FORMATS = ("text", "json", "csv")
+_SINCE_PATTERN = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+_SINCE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# The knowledge files indent an entry's questions by six spaces.
+_QUESTION_INDENT = " " * 6
+CSV_COLUMNS = (
+    "section",
+    "id",
+    "text",
+    "count",
+    "helpful",
+    "not_helpful",
+    "closest_id",
+    "closest_score",
+    "closest_file",
+)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+def parse_since(text: str) -> timedelta:
+    """`30m`, `24h`, `7d`, `2w` -> a period; raises argparse.ArgumentTypeError otherwise."""
+    found = _SINCE_PATTERN.match(text)
+    if not found or int(found.group(1)) == 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a period; use a number and m, h, d or w, e.g. 30m, 24h, 7d, 2w"
+        )
+    return timedelta(**{_SINCE_UNITS[found.group(2)]: int(found.group(1))})
+
+
+@dataclass(frozen=True)
+class Closest:
+    """The entry an unanswered question came closest to, and the line that would add it there."""
+
+    id: str
+    title: str
+    file: str
+    line: int
+    score: float
+    yaml: str
+
+
+@dataclass(frozen=True)
+class UnansweredGroup:
+    """Near-duplicate unanswered questions: the most frequent wording and how often all were asked."""
+
+    example: str
+    count: int
+    phrasings: tuple[str, ...]
+    closest: Closest | None = None
+
+
+@dataclass(frozen=True)
+class AnswerVotes:
+    id: str
+    title: str
+    not_helpful: int
+    helpful: int
+
+
+@dataclass(frozen=True)
+class TopicCount:
+    id: str
+    title: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything `csm-vs-pm report` shows for one period."""
+
+    database: str
+    since: datetime
+    until: datetime
+    asked: int = 0
+    answered: int = 0
+    unanswered_without_text: int = 0
+    unanswered: tuple[UnansweredGroup, ...] = ()
+    not_helpful: tuple[AnswerVotes, ...] = ()
+    topics: tuple[TopicCount, ...] = ()
+
+    @property
+    def answer_rate(self) -> float | None:
+        return self.answered / self.asked if self.asked else None
+
+
+def group_similar(
+    counts: list[tuple[str, int]], threshold: float = GROUP_SIMILARITY
+) -> list[UnansweredGroup]:
+    """Group texts whose word-order-insensitive similarity reaches `threshold`, biggest first.
+
+    Each text joins the group of the most similar earlier (more frequent) representative; the
+    representative is the group's most frequent wording. Words are sorted once up front, so
+    `fuzz.ratio` on them equals `token_sort_ratio` without re-sorting on every comparison.
+    """
+    ordered = sorted(counts, key=lambda item: (-item[1], item[0]))
+    representatives: list[str] = []
+    members: list[list[tuple[str, int]]] = []
+    for text, count in ordered:
+        key = " ".join(sorted(text.split()))
+        found = process.extractOne(key, representatives, scorer=fuzz.ratio, score_cutoff=threshold)
+        if found is None:
+            representatives.append(key)
+            members.append([(text, count)])
+        else:
+            members[found[2]].append((text, count))
+    groups = [
+        UnansweredGroup(
+            example=group[0][0],
+            count=sum(count for _, count in group),
+            phrasings=tuple(text for text, _ in group),
+        )
+        for group in members
+    ]
+    return sorted(groups, key=lambda group: (-group.count, group.example))
+
+
+def closest_entry(matcher: Matcher, question: str) -> Closest | None:
+    """The entry `question` came closest to, with the YAML line to add it as a phrasing."""
+    found = matcher.closest(question)
+    if found is None:
+        return None
+    entry, score = found
+    line = yaml.safe_dump([question], allow_unicode=True, width=10_000).strip()
+    return Closest(entry.id, entry.title, entry.file, entry.line, score, _QUESTION_INDENT + line)
+
+
+def build_report(
+    database: Path,
+    period: timedelta,
+    *,
+    knowledge: KnowledgeBase | None = None,
+    suggest: bool = False,
+    limit: int = DEFAULT_LIMIT,
+    now: datetime | None = None,
+) -> Report:
+    """Read the store for the `period` up to `now`; a missing database is an empty report."""
+    until = now or utc_now()
+    since = until - period
+    empty = Report(str(database), since, until)
+    if not Path(database).is_file():
+        return empty
+    connection = sqlite3.connect(database, timeout=5.0)
+    try:
+        if not connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'questions'"
+        ).fetchone():
+            return empty
+        return _read(connection, empty, knowledge, suggest, limit)
+    finally:
+        connection.close()
+
+
+def _read(
+    connection: sqlite3.Connection,
+    empty: Report,
+    knowledge: KnowledgeBase | None,
+    suggest: bool,
+    limit: int,
+) -> Report:
+    window = (timestamp(empty.since), timestamp(empty.until))
+    in_window = "asked_at >= ? AND asked_at <= ?"
+    asked, answered, without_text = connection.execute(
+        f"""SELECT count(*), count(entry_id),
+            coalesce(sum(entry_id IS NULL AND question IS NULL), 0)
+            FROM questions WHERE {in_window}""",
+        window,
+    ).fetchone()
+    texts = connection.execute(
+        f"""SELECT question, count(*) FROM questions
+            WHERE {in_window} AND entry_id IS NULL AND question IS NOT NULL AND question != ''
+            GROUP BY question""",
+        window,
+    ).fetchall()
+    votes = connection.execute(
+        """SELECT q.entry_id, sum(f.helpful = 0) AS bad, sum(f.helpful = 1) AS good
+            FROM feedback f JOIN questions q ON q.id = f.question_id
+            WHERE f.given_at >= ? AND f.given_at <= ? AND q.entry_id IS NOT NULL
+            GROUP BY q.entry_id HAVING bad > 0
+            ORDER BY bad DESC, good ASC, q.entry_id LIMIT ?""",
+        (*window, limit),
+    ).fetchall()
+    topics = connection.execute(
+        f"""SELECT entry_id, count(*) AS asked FROM questions
+            WHERE {in_window} AND entry_id IS NOT NULL
+            GROUP BY entry_id ORDER BY asked DESC, entry_id LIMIT ?""",
+        (*window, limit),
+    ).fetchall()
+
+    def title(entry_id: str) -> str:
+        entry = knowledge.get(entry_id) if knowledge else None
+        return entry.title if entry else entry_id
+
+    groups = group_similar(texts)[:limit]
+    if suggest and knowledge is not None and knowledge.entries:
+        matcher = Matcher(knowledge)
+        groups = [
+            UnansweredGroup(
+                group.example, group.count, group.phrasings, closest_entry(matcher, group.example)
+            )
+            for group in groups
+        ]
+    return Report(
+        database=empty.database,
+        since=empty.since,
+        until=empty.until,
+        asked=asked,
+        answered=answered,
+        unanswered_without_text=without_text,
+        unanswered=tuple(groups),
+        not_helpful=tuple(AnswerVotes(i, title(i), bad, good) for i, bad, good in votes),
+        topics=tuple(TopicCount(i, title(i), count) for i, count in topics),
+    )
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def render_text(report: Report, *, suggest: bool = False) -> str:
+    """The terminal report: short sections, most important first, each with counts."""
+    period = f"{_when(report.since)} to {_when(report.until)}"
+    if not report.asked:
+        return (
+            f"No questions recorded since {_when(report.since)} in {report.database}.\n"
+            "Questions are recorded by the Slack bot and by `csm-vs-pm ask --log`; "
+            "try a longer period with --since, e.g. --since 4w."
+        )
+    unanswered = report.asked - report.answered
+    lines = [
+        f"Questions asked {period}",
+        "",
+        f"Answer rate: {report.answer_rate:.0%} "
+        f"({report.answered} of {report.asked} answered, {unanswered} unanswered)",
+        "",
+        "Most frequent unanswered questions (near-duplicates grouped):",
+    ]
+    for group in report.unanswered:
+        lines.append(f"  {group.count:>4}  {group.example}")
+        others = [text for text in group.phrasings[1:4] if text != group.example]
+        if others:
+            more = len(group.phrasings) - 1 - len(others)
+            extra = f" and {more} more" if more > 0 else ""
+            lines.append("        also asked as: " + "; ".join(others) + extra)
+        if suggest and group.closest is None:
+            lines.append("        closest entry: none shares a word with it (a new entry?)")
+        if group.closest is not None:
+            closest = group.closest
+            lines.append(
+                f"        closest entry: {closest.id} ({closest.title}), score {closest.score:g},"
+                f" {closest.file}:{closest.line}"
+            )
+            lines.append("        if it should answer this, add under its questions:")
+            lines.append(f"  {closest.yaml}")
+    if not report.unanswered:
+        lines.append("  (none with text)")
+    if report.unanswered_without_text:
+        lines.append(
+            f"  {report.unanswered_without_text} unanswered question(s) were recorded without "
+            "text (LOG_QUESTIONS=0)."
+        )
+    lines += ["", 'Answers with the most "not helpful" votes:']
+    lines += [
+        f"  {votes.not_helpful:>4} not helpful, {votes.helpful} helpful  {votes.id} ({votes.title})"
+        for votes in report.not_helpful
+    ] or ['  (no "not helpful" votes)']
+    lines += ["", "Most asked topics:"]
+    lines += [f"  {topic.count:>4}  {topic.id} ({topic.title})" for topic in report.topics] or [
+        "  (none answered)"
+    ]
+    if report.unanswered and not suggest:
+        lines += [
+            "",
+            "Run with --suggest to see the entry each unanswered question came closest to.",
+        ]
+    elif suggest:
+        lines += [
+            "",
+            "After editing knowledge/*.yaml, run `csm-vs-pm kb check`; the running bot reloads "
+            "valid edits within seconds.",
+        ]
+    return "\n".join(lines)
+
+
+def render_json(report: Report) -> str:
+    """The report as one JSON object (keys documented in this module's docstring)."""
+    document = {
+        "since": report.since.isoformat(),
+        "until": report.until.isoformat(),
+        "database": report.database,
+        "asked": report.asked,
+        "answered": report.answered,
+        "answer_rate": report.answer_rate,
+        "unanswered_without_text": report.unanswered_without_text,
+        "unanswered": [
+            {**asdict(group), "phrasings": list(group.phrasings)} for group in report.unanswered
+        ],
+        "not_helpful": [asdict(votes) for votes in report.not_helpful],
+        "topics": [asdict(topic) for topic in report.topics],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def render_csv(report: Report) -> str:
+    """The report as CSV rows (columns documented in this module's docstring)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    summary = {
+        "asked": report.asked,
+        "answered": report.answered,
+        "answer_rate": "" if report.answer_rate is None else round(report.answer_rate, 4),
+        "unanswered_without_text": report.unanswered_without_text,
+    }
+    for key, value in summary.items():
+        writer.writerow({"section": "summary", "id": key, "count": value})
+    for group in report.unanswered:
+        closest = group.closest
+        writer.writerow(
+            {
+                "section": "unanswered",
+                "text": group.example,
+                "count": group.count,
+                "closest_id": closest.id if closest else "",
+                "closest_score": closest.score if closest else "",
+                "closest_file": f"{closest.file}:{closest.line}" if closest else "",
+            }
+        )
+    for votes in report.not_helpful:
+        writer.writerow(
+            {
+                "section": "not_helpful",
+                "id": votes.id,
+                "text": votes.title,
+                "helpful": votes.helpful,
+                "not_helpful": votes.not_helpful,
+            }
+        )
+    for topic in report.topics:
+        writer.writerow(
+            {"section": "topic", "id": topic.id, "text": topic.title, "count": topic.count}
+        )
+    return buffer.getvalue().rstrip("\n")
+
+
+def render(report: Report, output_format: str, *, suggest: bool = False) -> str:
+    """The report in `text`, `json` or `csv`."""
+    if output_format == "json":
+        return render_json(report)
+    if output_format == "csv":
+        return render_csv(report)
+    return render_text(report, suggest=suggest)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `report` command's options."""
+    parser.add_argument(
+        "--since",
+        type=parse_since,
+        default=parse_since(DEFAULT_SINCE),
+        metavar="PERIOD",
+        help=f"how far back to look: 30m, 24h, 7d, 2w (default {DEFAULT_SINCE})",
+    )
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="text (default), json or csv"
+    )
+    parser.add_argument(
+        "--suggest",
+        action="store_true",
+        help="for each unanswered question, the entry it came closest to and the YAML line to add",
+    )
+    parser.add_argument(
+        "--limit",
+        type=_positive,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"at most N rows per section (default {DEFAULT_LIMIT})",
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> str:
+    """`csm-vs-pm report`: the rendered report for the parsed options.
+
+    Titles come from the knowledge base when it loads; `--suggest` needs it and so reports its
+    problems (KnowledgeError) rather than guessing.
+    """
+    try:
+        knowledge: KnowledgeBase | None = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError:
+        if args.suggest:
+            raise
+        knowledge = None
+    report = build_report(
+        settings.database_path,
+        args.since,
+        knowledge=knowledge,
+        suggest=args.suggest,
+        limit=args.limit,
+    )
+    return render(report, args.format, suggest=args.suggest)
