@@ -1,4 +1,4 @@
-"""The `csm-vs-pm` command line: ask offline, list topics, check the knowledge base."""
+"""The `csm-vs-pm` command line: ask offline, list topics, check the knowledge base, report."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from typing import TextIO
 from dotenv import load_dotenv
 
 from bot import __version__
+from bot.answering import SURFACE_CLI, AnswerService, Library
+from bot.curation import report
+from bot.curation.store import QuestionStore
 from bot.knowledge import KnowledgeBase, KnowledgeError, check_knowledge, load_knowledge
-from bot.matcher import Match, Matcher
+from bot.matcher import Match
 from bot.render.text import render_match, render_topics
 from bot.settings import ConfigError, Settings
 
@@ -39,14 +42,24 @@ def _questions(args: argparse.Namespace, stdin: TextIO) -> Iterable[str]:
 
 def _ask(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
     knowledge = load_knowledge(settings.knowledge_dir)
-    matcher = Matcher(knowledge)
-    for number, question in enumerate(_questions(args, stdin)):
-        match = matcher.match(question)
-        if args.json:
-            out.write(json.dumps(match_to_json(knowledge, match), ensure_ascii=False) + "\n")
-        else:
-            out.write(("\n" if number else "") + render_match(knowledge, match) + "\n")
-        out.flush()
+    store = QuestionStore.from_settings(settings) if args.log else None
+    service = AnswerService(Library(knowledge), store)
+    try:
+        for number, question in enumerate(_questions(args, stdin)):
+            match = service.ask(question, SURFACE_CLI).match
+            if args.json:
+                out.write(json.dumps(match_to_json(knowledge, match), ensure_ascii=False) + "\n")
+            else:
+                out.write(("\n" if number else "") + render_match(knowledge, match) + "\n")
+            out.flush()
+    finally:
+        if store is not None:
+            store.close()
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    out.write(report.run(args, settings) + "\n")
     return EXIT_OK
 
 
@@ -93,7 +106,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help='print one JSON object per question: {"question", "id", "score", "answer", "suggestions"}',
     )
+    ask.add_argument(
+        "--log",
+        action="store_true",
+        help="record the questions for `report` (surface cli), in DATABASE_PATH",
+    )
     ask.set_defaults(handler=_ask)
+
+    report_command = commands.add_parser(
+        "report",
+        help="what people asked that the bot could not answer, and which answers did not help",
+        description="Report on recorded questions: answer rate, frequent unanswered questions "
+        "(near-duplicates grouped), answers voted not helpful, most asked topics.",
+    )
+    report.add_arguments(report_command)
+    report_command.set_defaults(handler=_report)
 
     topics = commands.add_parser(
         "topics", help="list the topics the bot knows", description="List every topic."
