@@ -1,0 +1,115 @@
+"""Hot reload: notice edits to `knowledge/*.yaml` and serve them without a restart.
+
+`KnowledgeWatcher` polls the knowledge directory (each file's name, size, mtime and inode) every
+`interval` seconds from one daemon thread; the standard library is enough for a handful of files.
+On a change it loads and validates the whole directory with `load_knowledge`:
+
+- valid: `Library.replace` builds the new matcher and swaps the pair in one assignment, so a
+  request sees either the old knowledge base or the new one, never a mix ("reloaded N entries");
+- invalid: every problem is logged as the same `file:line: message` line `kb check` prints, and
+  the previous knowledge base keeps serving. A file caught half-written (it changes again while
+  being read) is not reported; the next poll reads the finished file.
+
+Start it right after loading the knowledge base the app serves: `KnowledgeWatcher(dir,
+library).start()`; `stop()` on shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.answering import Library
+from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 1.0  # seconds between looks at the directory
+
+Signature = tuple[tuple[str, int, int, int], ...]
+
+
+def signature(directory: Path) -> Signature:
+    """What identifies the current state of `directory/*.yaml`: name, size, mtime, inode."""
+    state = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            status = path.stat()
+        except OSError:  # removed between listing and looking
+            continue
+        state.append((path.name, status.st_size, status.st_mtime_ns, status.st_ino))
+    return tuple(state)
+
+
+class KnowledgeWatcher:
+    """Reloads the library's knowledge base when `directory/*.yaml` changes and is valid."""
+
+    def __init__(
+        self,
+        directory: Path,
+        library: Library,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        load: Callable[[Path], KnowledgeBase] = load_knowledge,
+    ) -> None:
+        self.directory = Path(directory)
+        self.library = library
+        self.interval = interval
+        self._load = load
+        self._seen = signature(self.directory)
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> KnowledgeWatcher:
+        """Start polling in a daemon thread; the files as they are now count as already loaded."""
+        if self._thread is None:
+            self._seen = signature(self.directory)
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="knowledge-watcher", daemon=True)
+            self._thread.start()
+            logger.info("watching %s for knowledge edits", self.directory)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop polling and wait (at most `timeout` seconds) for the thread to end."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.interval):
+            try:
+                self.check()
+            except Exception:  # never let one bad poll end the watching
+                logger.exception("knowledge reload failed; still serving the previous one")
+
+    def check(self) -> bool | None:
+        """Look once: True if a new knowledge base is now served, False if an edit was refused,
+        None if nothing (finished) changed."""
+        before = signature(self.directory)
+        if before == self._seen:
+            return None
+        try:
+            knowledge = self._load(self.directory)
+        except KnowledgeError as error:
+            if signature(self.directory) != before:
+                return None  # still being written: judge the finished file on the next poll
+            self._seen = before
+            serving = len(self.library.snapshot.knowledge.entries)
+            logger.error(
+                "knowledge edit refused: %d problem(s) in %s; still serving the previous "
+                "knowledge base (%d entries)",
+                len(error.problems),
+                self.directory,
+                serving,
+            )
+            for problem in error.problems:
+                logger.error("%s", problem)
+            return False
+        self.library.replace(knowledge)
+        self._seen = before
+        logger.info("reloaded %d entries from %s", len(knowledge.entries), self.directory)
+        return True

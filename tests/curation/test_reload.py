@@ -1,0 +1,145 @@
+"""Hot reload: valid edits go live within seconds; invalid ones are refused and the old answers stay."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.answering import SURFACE_DM, AnswerService, Library
+from bot.curation.reload import KnowledgeWatcher
+from bot.knowledge import KnowledgeBase, check_knowledge
+from tests.curation.conftest import ENTRIES, write_kb
+
+REFUNDS = [
+    "Who handles refunds?",
+    "who processes customer refunds",
+    "refund owner csm or pm",
+    "does the pm approve refunds",
+    "who do i ask about a refund",
+    "refund responsibility",
+    "who gives money back to customers",
+]
+
+
+def wait_for(condition, timeout: float = 5.0) -> float:
+    """Seconds until `condition()` holds; fails the test after `timeout`."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"not within {timeout}s")
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+@pytest.fixture
+def reload_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO, logger="bot.curation.reload")
+    return caplog
+
+
+@pytest.fixture
+def service(small_kb: KnowledgeBase) -> AnswerService:
+    return AnswerService(Library(small_kb))
+
+
+def answer_id(service: AnswerService, question: str) -> str | None:
+    return service.ask(question, SURFACE_DM).match.id
+
+
+def test_valid_edit_is_served_within_seconds(kb_dir: Path, service, reload_log):
+    assert answer_id(service, "who processes customer refunds") is None
+    watcher = KnowledgeWatcher(kb_dir, service.library, interval=0.1).start()
+    try:
+        write_kb(kb_dir, {**ENTRIES, "refunds": REFUNDS})
+        took = wait_for(lambda: answer_id(service, "who processes customer refunds") == "refunds")
+    finally:
+        watcher.stop()
+    assert took < 3
+    assert answer_id(service, "who owns contract renewals") == "renewals"
+    assert any("reloaded 3 entries" in record.getMessage() for record in reload_log.records)
+
+
+def test_invalid_edit_is_refused_with_file_and_line(kb_dir: Path, service, reload_log):
+    watcher = KnowledgeWatcher(kb_dir, service.library, interval=0.1).start()
+    try:
+        short = {**ENTRIES, "renewals": ENTRIES["renewals"][:3]}  # too few phrasings
+        topics = write_kb(kb_dir, {**short, "refunds": REFUNDS})
+        expected = [str(problem) for problem in check_knowledge(kb_dir)]
+        assert expected and all(line.startswith(f"{topics}:") for line in expected), expected
+        wait_for(
+            lambda: any("knowledge edit refused" in r.getMessage() for r in reload_log.records)
+        )
+        logged = [record.getMessage() for record in reload_log.records]
+        assert all(line in logged for line in expected)  # the same lines as `kb check`
+        # the previous knowledge base is still served, whole
+        assert answer_id(service, "who owns contract renewals") == "renewals"
+        assert answer_id(service, "who processes customer refunds") is None
+        assert len(service.library.snapshot.knowledge.entries) == 2
+
+        (kb_dir / "topics.yaml").write_text("entries: [oops", encoding="utf-8")  # broken YAML
+        wait_for(
+            lambda: sum("knowledge edit refused" in r.getMessage() for r in reload_log.records) == 2
+        )
+        assert answer_id(service, "who owns contract renewals") == "renewals"
+
+        write_kb(kb_dir, {**ENTRIES, "refunds": REFUNDS})  # fixed: now it goes live
+        wait_for(lambda: answer_id(service, "who processes customer refunds") == "refunds")
+    finally:
+        watcher.stop()
+
+
+def test_check_reports_nothing_when_nothing_changed(kb_dir: Path, service):
+    watcher = KnowledgeWatcher(kb_dir, service.library)
+    assert watcher.check() is None
+    write_kb(kb_dir, {**ENTRIES, "refunds": REFUNDS})
+    assert watcher.check() is True
+    assert watcher.check() is None
+    (kb_dir / "topics.yaml").write_text("entries: [oops", encoding="utf-8")
+    assert watcher.check() is False
+    assert watcher.check() is None  # refused once, not logged again on every poll
+
+
+def test_asking_during_reloads_never_fails_or_mixes_snapshots(kb_dir: Path, service):
+    watcher = KnowledgeWatcher(kb_dir, service.library)
+    versions = [
+        {**ENTRIES, "refunds": REFUNDS},
+        dict(ENTRIES),
+        {**ENTRIES, "renewals": ENTRIES["renewals"][:2]},  # invalid: refused
+    ]
+    questions = ["who processes customer refunds", "who owns contract renewals", "lunch"]
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    asked = [0]
+
+    def ask_repeatedly() -> None:
+        while not stop.is_set():
+            for question in questions:
+                try:
+                    answered = service.ask(question, SURFACE_DM)
+                    entry = answered.match.entry
+                    # the entry comes from the very knowledge base the answer is rendered with
+                    assert entry is None or answered.knowledge.get(entry.id) is entry
+                    asked[0] += 1
+                except BaseException as error:
+                    errors.append(error)
+            time.sleep(0.001)  # let the reloading thread in: file I/O gives up the GIL
+
+    askers = [threading.Thread(target=ask_repeatedly) for _ in range(2)]
+    for thread in askers:
+        thread.start()
+    outcomes = []
+    try:
+        for round_number in range(12):
+            write_kb(kb_dir, versions[round_number % len(versions)])
+            outcomes.append(watcher.check())
+    finally:
+        stop.set()
+        for thread in askers:
+            thread.join()
+    assert not errors, errors[0]
+    assert asked[0] > 12
+    assert True in outcomes and False in outcomes
