@@ -53,6 +53,7 @@ DEFAULT_BUSY_TIMEOUT = 5.0  # seconds a write waits for another writer before gi
 DEFAULT_QUEUE_SIZE = 10_000
 DEFAULT_CLOSE_TIMEOUT = 5.0
 PRUNE_EVERY = 24 * 3600.0
+DROP_WARNING_EVERY = 10.0  # seconds between warnings about dropped records, so logs never flood
 _BATCH_SIZE = 500
 _IDLE_TICK = 1.0  # how often an idle writer wakes to see whether pruning is due
 _SALT_KEY = "user_hash_salt"
@@ -205,6 +206,9 @@ class QuestionStore:
         self._connection: sqlite3.Connection | None = None
         self._last_prune = float("-inf")
         self._closed = False
+        self._drop_lock = threading.Lock()
+        self._drops = 0
+        self._last_drop_warning = float("-inf")
         self._thread = threading.Thread(target=self._run, name="question-store", daemon=True)
         self._thread.start()
         atexit.register(self.close)
@@ -246,16 +250,24 @@ class QuestionStore:
 
     def _offer(self, row: object) -> bool:
         if self._closed:
-            logger.warning("question store: closed; a record was not kept")
+            self._dropped("the store is closed")
             return False
         try:
             self._queue.put_nowait(row)
         except queue.Full:
-            logger.warning(
-                "question store: queue full (%d); a record was dropped", self._queue.maxsize
-            )
+            self._dropped(f"the queue is full ({self._queue.maxsize})")
             return False
         return True
+
+    def _dropped(self, reason: str) -> None:
+        """Count a record not kept; warn at once, then at most every DROP_WARNING_EVERY seconds."""
+        with self._drop_lock:
+            self._drops += 1
+            now = time.monotonic()
+            if now - self._last_drop_warning < DROP_WARNING_EVERY:
+                return
+            count, self._drops, self._last_drop_warning = self._drops, 0, now
+        logger.warning("question store: %s; %d record(s) dropped", reason, count)
 
     # --- lifecycle --------------------------------------------------------------------------
 
