@@ -9,3 +9,34 @@
 Only the standard library and the core (`bot.knowledge`, `bot.matcher`, `bot.answering`) are
 used here; the Slack layer imports this package, never the other way round.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.answering import Library
+from bot.curation.reload import KnowledgeWatcher
+from bot.curation.store import QuestionStore
+from bot.settings import Settings
+
+
+@dataclass
+class Curation:
+    """The running parts of the loop for a long-lived app: the store and the knowledge watcher.
+
+    `serve` does: `curation = Curation.start(settings, library)`, passes `curation.store` to
+    `AnswerService(library, curation.store)`, and calls `curation.stop()` on shutdown.
+    """
+
+    store: QuestionStore
+    watcher: KnowledgeWatcher
+
+    @classmethod
+    def start(cls, settings: Settings, library: Library) -> Curation:
+        store = QuestionStore.from_settings(settings)
+        return cls(store, KnowledgeWatcher(settings.knowledge_dir, library).start())
+
+    def stop(self) -> None:
+        """Stop watching, then write what is queued (bounded wait)."""
+        self.watcher.stop()
+        self.store.close()

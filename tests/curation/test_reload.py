@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.answering import SURFACE_DM, AnswerService, Library
+from bot.curation import Curation
 from bot.curation.reload import KnowledgeWatcher
 from bot.knowledge import KnowledgeBase, check_knowledge
+from bot.settings import Settings
 from tests.curation.conftest import ENTRIES, write_kb
 
 REFUNDS = [
@@ -143,3 +145,18 @@ def test_asking_during_reloads_never_fails_or_mixes_snapshots(kb_dir: Path, serv
     assert not errors, errors[0]
     assert asked[0] > 12
     assert True in outcomes and False in outcomes
+
+
+def test_curation_starts_and_stops_the_store_and_the_watcher(kb_dir, small_kb, tmp_path):
+    settings = Settings(knowledge_dir=kb_dir, database_path=tmp_path / "q.sqlite3")
+    library = Library(small_kb)
+    curation = Curation.start(settings, library)
+    try:
+        service = AnswerService(library, curation.store)
+        assert service.ask("who owns contract renewals", SURFACE_DM, "U1").record_id
+        assert curation.store.flush()
+        assert curation.watcher.check() is None
+    finally:
+        curation.stop()
+    assert (tmp_path / "q.sqlite3").is_file()
+    assert service.ask("who owns contract renewals", SURFACE_DM).record_id is None  # stopped
