@@ -91,6 +91,7 @@ class Entry:
     related: tuple[str, ...]
     file: str = ""
     line: int = 0
+    question_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def roles(self) -> frozenset[str]:
@@ -312,7 +313,7 @@ class _Checker:
                 file, raw.line_of("id"), f"id '{entry_id}' must be lowercase words joined by '-'"
             )
         title = self.text(file, raw, "title", required=True, limit=MAX_TITLE_CHARS)
-        questions = self.questions(file, raw)
+        questions, question_lines = self.questions(file, raw)
         answer = self.answer(file, raw)
         sources = self.sources(file, raw, articles)
         related = raw.get("related", [])
@@ -330,15 +331,16 @@ class _Checker:
             related=tuple(related),
             file=file,
             line=raw.line,
+            question_lines=tuple(question_lines),
         )
 
-    def questions(self, file: str, raw: _Located) -> list[str]:
+    def questions(self, file: str, raw: _Located) -> tuple[list[str], list[int]]:
         questions = raw.get("questions")
         line = raw.line_of("questions")
         if not isinstance(questions, _LocatedList):
             self.report(file, line, "'questions' must be a list (the canonical question first)")
-            return []
-        valid = []
+            return [], []
+        valid, valid_lines = [], []
         for question, question_line in zip(questions, questions.item_lines, strict=True):
             if not isinstance(question, str) or not normalize(question):
                 self.report(
@@ -346,6 +348,7 @@ class _Checker:
                 )
             else:
                 valid.append(question.strip())
+                valid_lines.append(question_line)
         if len(questions) < MIN_QUESTIONS:
             self.report(
                 file,
@@ -353,7 +356,7 @@ class _Checker:
                 f"{len(questions)} questions; give the canonical question and at least "
                 f"{MIN_QUESTIONS - 1} alternate phrasings",
             )
-        return valid
+        return valid, valid_lines
 
     def answer(self, file: str, raw: _Located) -> Answer | None:
         answer = raw.get("answer")
@@ -415,13 +418,10 @@ class _Checker:
                 first_seen[entry.id] = entry
         question_owner: dict[str, str] = {}
         for entry in entries:
-            for question in entry.questions:
-                key = normalize(question)
-                owner = question_owner.setdefault(key, entry.id)
+            for question, line in zip(entry.questions, entry.question_lines, strict=True):
+                owner = question_owner.setdefault(normalize(question), entry.id)
                 if owner != entry.id:
-                    self.report(
-                        entry.file, entry.line, f"question '{question}' is also under '{owner}'"
-                    )
+                    self.report(entry.file, line, f"question '{question}' is also under '{owner}'")
             for related_id in entry.related:
                 if related_id not in first_seen:
                     self.report(
