@@ -27,7 +27,7 @@ from itertools import combinations
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel, Levenshtein
 
 from bot.knowledge import Entry, KnowledgeBase
 from bot.normalize import normalize
@@ -55,6 +55,7 @@ _STOPWORDS = frozenset(
 # Words too short to correct reliably ("pm" vs "am") are left as they are.
 _MIN_CORRECTABLE_LENGTH = 5
 _CORRECTION_CUTOFF = 80.0
+_SHORT_WORD = 6
 # How strongly each signal counts toward the final score (they add up to 1).
 _QUESTION_WEIGHT = 0.5
 _TOPIC_WEIGHT = 0.4
@@ -193,11 +194,7 @@ class Matcher:
         )
         if found is None:
             return word
-        # At most one edit (a swap of neighbours counts as one) in short words and two in longer ones, so "cast" never becomes "case".
-        allowed_edits = 1 if len(word) <= 6 else 2
-        if OSA.distance(word, found[0]) > allowed_edits:
-            return word
-        return found[0]
+        return found[0] if _plausible_typo(word, found[0]) else word
 
     @staticmethod
     def _terms(words: list[str]) -> list[str]:
@@ -245,7 +242,9 @@ class Matcher:
         still count when candidates are scored, but walking their long posting lists is what
         would make a large knowledge base slow.
         """
-        meaningful = [term for term in query if term in self._postings and term not in _STOPWORDS]
+        known = [term for term in query if term in self._postings]
+        # A question of function words only ("hello", "what can you do") still has its matches.
+        meaningful = [term for term in known if term not in _STOPWORDS] or known
         meaningful.sort(key=lambda term: len(self._postings[term]))
         found: set[int] = set()
         for term in meaningful:
@@ -297,6 +296,19 @@ class Matcher:
             score *= _role_factor(query_roles, self._entries[index].roles)
             best[index] = max(score, best.get(index, 0.0))
         return best
+
+
+def _plausible_typo(word: str, known: str) -> bool:
+    """Whether `word` is a likely misspelling of `known` rather than another real word.
+
+    Long words may be two edits away (a swap of neighbouring letters counts as one). Short
+    words may be one edit away, but not by a changed letter alone: too many real words differ
+    by one letter ("master" and "matter", "rain" and "main").
+    """
+    if len(word) > _SHORT_WORD:
+        return OSA.distance(word, known) <= 2
+    substitution_only = Levenshtein.distance(word, known) == 1 and Indel.distance(word, known) == 2
+    return OSA.distance(word, known) <= 1 and not substitution_only
 
 
 def _f_beta(precision: float, recall: float) -> float:
