@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -13,14 +14,18 @@ from dotenv import load_dotenv
 
 from bot import __version__
 from bot.answering import SURFACE_CLI, AnswerService, Library
-from bot.curation import report
+from bot.curation import Curation, report
 from bot.curation.store import QuestionStore
 from bot.knowledge import KnowledgeBase, KnowledgeError, check_knowledge, load_knowledge
 from bot.matcher import Match
 from bot.render.text import render_match, render_topics
-from bot.settings import ConfigError, Settings
+from bot.settings import MODE_HTTP, MODE_SOCKET, ConfigError, Settings
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+NO_SLACK_HINT = (
+    "\nNo Slack credentials are set, so there is nothing to serve. Ask offline instead:\n"
+    '  csm-vs-pm ask "What skills does a CSM need?"\n'
+)
 
 
 def match_to_json(knowledge: KnowledgeBase, match: Match) -> dict[str, object]:
@@ -84,6 +89,29 @@ def _kb_check(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: 
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    mode = settings.serve_mode(args.mode)
+    settings.require_slack(mode)
+    # Imported here: the offline commands must not need Slack's libraries to start quickly.
+    from bot.slack.app import build_app
+    from bot.slack.server import serve_http, serve_socket
+
+    library = Library(load_knowledge(settings.knowledge_dir))
+    curation = Curation.start(settings, library)
+    try:
+        app = build_app(settings, AnswerService(library, curation.store))
+        if mode == MODE_SOCKET:
+            serve_socket(app, settings.app_token or "")
+        else:
+            serve_http(app, settings.port)
+    finally:
+        curation.stop()
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command (each has --help)."""
     parser = argparse.ArgumentParser(
@@ -91,7 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ask how a Customer Success Manager (CSM) and a Project Manager (PM) differ.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the bot on Slack",
+        description="Run on Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT.",
+    )
+    modes = serve.add_mutually_exclusive_group()
+    modes.add_argument("--http", dest="mode", action="store_const", const=MODE_HTTP,
+                       help="serve POST /slack/events and GET /healthz on $PORT (default 3000)")  # fmt: skip
+    modes.add_argument("--socket", dest="mode", action="store_const", const=MODE_SOCKET,
+                       help="connect over Socket Mode (needs SLACK_APP_TOKEN)")  # fmt: skip
+    serve.set_defaults(handler=_serve, mode=None)
 
     ask = commands.add_parser(
         "ask",
@@ -144,10 +184,17 @@ def main(
     """Run the command line; returns the process exit code."""
     out = out or sys.stdout
     stdin = stdin or sys.stdin
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     load_dotenv(override=False)
     try:
         settings = Settings.from_env(os.environ)
+        if args.command is None:
+            if settings.slack_configured:
+                return _serve(parser.parse_args(["serve"]), settings, out, stdin)
+            parser.print_help(out)
+            out.write(NO_SLACK_HINT)
+            return EXIT_OK
         return args.handler(args, settings, out, stdin)
     except ConfigError as error:
         print(f"csm-vs-pm: {error}", file=sys.stderr)

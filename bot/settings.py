@@ -13,6 +13,15 @@ from pathlib import Path
 
 ENV_KNOWLEDGE_DIR = "KNOWLEDGE_DIR"
 ENV_LOG_LEVEL = "LOG_LEVEL"
+# Slack (bot/slack): credentials, where the Web API lives, and the HTTP port.
+ENV_BOT_TOKEN = "SLACK_BOT_TOKEN"
+ENV_SIGNING_SECRET = "SLACK_SIGNING_SECRET"
+ENV_APP_TOKEN = "SLACK_APP_TOKEN"
+ENV_API_URL = "SLACK_API_URL"
+ENV_PORT = "PORT"
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_PORT = 3000
+MODE_HTTP, MODE_SOCKET = "http", "socket"
 # The curators' loop (bot/curation): where questions are recorded and for how long.
 ENV_DATABASE_PATH = "DATABASE_PATH"
 ENV_LOG_QUESTIONS = "LOG_QUESTIONS"
@@ -76,6 +85,41 @@ class Settings:
     retention_days: int = DEFAULT_RETENTION_DAYS
     user_hash_salt: str | None = None
     escalation_channel: str | None = None
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    port: int = DEFAULT_PORT
+
+    @property
+    def slack_configured(self) -> bool:
+        """Whether a bot token is set, i.e. the person means to run the bot on Slack."""
+        return self.bot_token is not None
+
+    def serve_mode(self, forced: str | None = None) -> str:
+        """Socket Mode when an app-level token is set (or asked for), else HTTP."""
+        return forced or (MODE_SOCKET if self.app_token else MODE_HTTP)
+
+    def require_slack(self, mode: str) -> None:
+        """Raise ConfigError, in one line, if a credential `mode` needs is missing or malformed."""
+        _require_token(
+            ENV_BOT_TOKEN,
+            self.bot_token,
+            "xoxb-",
+            "the Bot User OAuth Token from your app's OAuth & Permissions page",
+        )
+        if mode == MODE_SOCKET:
+            _require_token(
+                ENV_APP_TOKEN,
+                self.app_token,
+                "xapp-",
+                "an app-level token with connections:write from Basic Information > App-Level Tokens",
+            )
+        elif not self.signing_secret:
+            raise ConfigError(
+                f"{ENV_SIGNING_SECRET} is missing: copy the Signing Secret from your app's "
+                "Basic Information page into .env (HTTP mode needs it to verify requests)"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -96,4 +140,34 @@ class Settings:
             retention_days=_positive_int(environ, ENV_RETENTION_DAYS, DEFAULT_RETENTION_DAYS),
             user_hash_salt=environ.get(ENV_USER_HASH_SALT) or None,
             escalation_channel=environ.get(ENV_ESCALATION_CHANNEL, "").strip() or None,
+            bot_token=environ.get(ENV_BOT_TOKEN, "").strip() or None,
+            signing_secret=environ.get(ENV_SIGNING_SECRET, "").strip() or None,
+            app_token=environ.get(ENV_APP_TOKEN, "").strip() or None,
+            api_url=_api_url(environ.get(ENV_API_URL, "").strip() or DEFAULT_API_URL),
+            port=_port(environ.get(ENV_PORT, "").strip()),
         )
+
+
+def _require_token(name: str, value: str | None, prefix: str, where: str) -> None:
+    if not value:
+        raise ConfigError(f"{name} is missing: copy {where} ({prefix}...) into .env")
+    if not value.startswith(prefix):
+        raise ConfigError(
+            f"{name} does not look right: it should start with {prefix!r}; use {where}"
+        )
+
+
+def _api_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{ENV_API_URL}={value!r} is not an http(s) URL; the default is {DEFAULT_API_URL}"
+        )
+    return value if value.endswith("/") else value + "/"
+
+
+def _port(value: str) -> int:
+    if not value:
+        return DEFAULT_PORT
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(f"{ENV_PORT}={value!r} is not a port number; use e.g. {DEFAULT_PORT}")
+    return int(value)

@@ -1,0 +1,65 @@
+"""Build the Bolt app: an injected Web API client, de-duplication, and the listeners."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot.answering import AnswerService
+from bot.settings import ENV_API_URL, ENV_BOT_TOKEN, ConfigError, Settings
+from bot.slack.context import BotContext
+from bot.slack.dedupe import SeenSet
+from bot.slack.listeners import register_listeners
+
+logger = logging.getLogger(__name__)
+# Each 429 is retried after the Retry-After Slack gives; two retries ride out a short burst.
+RATE_LIMIT_RETRIES = 2
+
+
+def build_client(settings: Settings) -> WebClient:
+    """A Web API client at `SLACK_API_URL` that retries connection errors and rate limits."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(),
+            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )
+
+
+def build_app(settings: Settings, service: AnswerService) -> App:
+    """The Bolt app; raises ConfigError (one line) if Slack rejects the bot token."""
+    client = build_client(settings)
+    try:
+        # Bolt calls auth.test here, through the client given to it.
+        app = App(client=client, signing_secret=settings.signing_secret or "")
+    except (BoltError, SlackApiError) as error:
+        reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+        raise ConfigError(
+            f"Slack did not accept {ENV_BOT_TOKEN} ({reason}) at {settings.api_url}: check the "
+            f"token on your app's OAuth & Permissions page, and {ENV_API_URL} if you set it"
+        ) from None
+    seen_events = SeenSet()
+
+    def skip_repeated_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
+        """Slack retries an event it thinks was missed; Bolt does not de-duplicate them."""
+        event_id = body.get("event_id")
+        if event_id and not seen_events.first_time(event_id):
+            logger.info("ignoring a repeat of event %s", event_id)
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    app.use(skip_repeated_events)
+    register_listeners(app, BotContext(service=service, settings=settings))
+    return app

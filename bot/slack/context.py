@@ -1,0 +1,77 @@
+"""What the listeners share: the answer service and how to answer a message once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.answering import Answered, AnswerService
+from bot.render.blocks import Message, entry_message, fallback_message
+from bot.settings import Settings
+from bot.slack.dedupe import SeenSet
+
+logger = logging.getLogger(__name__)
+# Longer questions are cut before matching: nobody asks about CSM vs PM in 40,000 characters.
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass
+class BotContext:
+    """Shared by every listener."""
+
+    service: AnswerService
+    settings: Settings
+    # A message that arrives both as app_mention and as message.im is answered once.
+    answered_messages: SeenSet = field(default_factory=SeenSet)
+    # People greeted in DM since start-up (in memory: a restart greets them once more).
+    greeted: SeenSet = field(default_factory=lambda: SeenSet(capacity=100_000, ttl=365 * 86400))
+
+    @property
+    def can_escalate(self) -> bool:
+        """Whether "Ask a person" has somewhere to go."""
+        return self.settings.escalation_channel is not None
+
+    def ask(self, question: str, surface: str, user_id: str | None) -> Answered:
+        """Answer a question from Slack, cut to a sane length first."""
+        return self.service.ask(question[:MAX_QUESTION_CHARS], surface, user_id)
+
+    def render(self, answered: Answered, *, shareable: bool = False) -> Message:
+        """The Block Kit message for an answer or, when the bot abstains, the fallback."""
+        match = answered.match
+        if match.entry is None:
+            return fallback_message(
+                answered.knowledge,
+                match.question,
+                suggestions=match.suggestions,
+                record_id=answered.record_id,
+                escalate=self.can_escalate,
+            )
+        return entry_message(
+            answered.knowledge,
+            match.entry,
+            question=match.question,
+            record_id=answered.record_id,
+            suggestions=match.suggestions,
+            shareable=shareable,
+        )
+
+    def post(self, client: WebClient, channel: str, message: Message, **extra: Any) -> bool:
+        """Post a message; a Web API error is logged in one line, never raised."""
+        text, blocks = message
+        try:
+            client.chat_postMessage(channel=channel, text=text, blocks=blocks, **extra)
+        except SlackApiError as error:
+            logger.warning(
+                "chat.postMessage to %s failed: %s", channel, error.response.get("error")
+            )
+            return False
+        return True
+
+
+def first_time(bot: BotContext, event: dict[str, Any]) -> bool:
+    """True the first time this message (channel + ts) is seen, whatever event carried it."""
+    return bot.answered_messages.first_time((event.get("channel"), event.get("ts")))

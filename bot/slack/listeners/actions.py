@@ -1,0 +1,149 @@
+"""Button clicks: topics and suggestions, share, helpful / not helpful, ask a person."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.render.blocks import (
+    ACTION_ASK_PERSON,
+    ACTION_HELPFUL,
+    ACTION_NOT_HELPFUL,
+    ACTION_SHARE,
+    ACTION_TOPIC,
+    UNRECORDED,
+    Message,
+    button,
+    clip,
+    entry_message,
+    escalation_value,
+    neutralise,
+)
+from bot.slack.context import BotContext
+
+logger = logging.getLogger(__name__)
+
+
+def _action(name: str) -> re.Pattern[str]:
+    """Buttons carry `name:position` ids, unique within their block."""
+    return re.compile(rf"^{re.escape(name)}(?::\d+)?$")
+
+
+def _clicked(body: dict[str, Any]) -> dict[str, Any]:
+    return body["actions"][0]
+
+
+def _reply_in_place(
+    bot: BotContext, body: dict[str, Any], client: WebClient, respond: Respond, message: Message
+) -> None:
+    """Answer where the button was: replace an ephemeral answer, reply in a thread or DM."""
+    text, blocks = message
+    container = body.get("container", {})
+    if container.get("is_ephemeral"):
+        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+        return
+    if container.get("type") == "view":  # App Home: answer in the person's DM with the bot
+        bot.post(client, body["user"]["id"], message)
+        return
+    channel = container.get("channel_id") or body.get("channel", {}).get("id")
+    original = body.get("message", {})
+    thread = original.get("thread_ts") or (None if channel.startswith("D") else original.get("ts"))
+    bot.post(client, channel, message, **({"thread_ts": thread} if thread else {}))
+
+
+def register(app: App, bot: BotContext) -> None:
+    """Attach the action listeners."""
+
+    @app.action(_action(ACTION_TOPIC))
+    def show_topic(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        knowledge, entry = bot.service.entry(_clicked(body)["value"])
+        if entry is None:  # the knowledge base changed since the button was drawn
+            respond(text="That topic is no longer in the knowledge base.", replace_original=False,
+                    response_type="ephemeral")  # fmt: skip
+            return
+        shareable = bool(body.get("container", {}).get("is_ephemeral"))
+        _reply_in_place(
+            bot, body, client, respond, entry_message(knowledge, entry, shareable=shareable)
+        )
+
+    @app.action(_action(ACTION_SHARE))
+    def share(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        knowledge, entry = bot.service.entry(_clicked(body)["value"])
+        if entry is None:
+            return
+        text, blocks = entry_message(knowledge, entry)
+        sharer = neutralise(body.get("user", {}).get("name") or "someone")
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Shared by {sharer}"}]}
+        )
+        # The response_url posts in the channel even where the bot is not a member.
+        respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
+
+    def vote(helpful: bool, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        value = _clicked(body)["value"]
+        if not value.startswith(UNRECORDED):
+            bot.service.feedback(value, helpful, body.get("user", {}).get("id"))
+        reply: dict[str, Any] = {"text": "Thanks for the feedback!"}
+        if not helpful and bot.can_escalate:
+            question = body.get("message", {}).get("text", "")
+            reply["text"] = "Thanks. Want a person to answer instead?"
+            reply["blocks"] = [
+                {"type": "section", "text": {"type": "mrkdwn", "text": reply["text"]}},
+                {"type": "actions", "elements": [
+                    button("Ask a person", ACTION_ASK_PERSON, escalation_value(question, value))
+                ]},
+            ]  # fmt: skip
+        respond(**reply, response_type="ephemeral", replace_original=False)
+
+    @app.action(_action(ACTION_HELPFUL))
+    def helpful(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        vote(True, ack, body, respond)
+
+    @app.action(_action(ACTION_NOT_HELPFUL))
+    def not_helpful(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        vote(False, ack, body, respond)
+
+    @app.action(_action(ACTION_ASK_PERSON))
+    def ask_person(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        channel = bot.settings.escalation_channel
+        if channel is None:
+            return
+        try:
+            question = json.loads(_clicked(body)["value"]).get("q", "")
+        except (ValueError, AttributeError):
+            question = ""
+        asker = body.get("user", {}).get("id", "")
+        where = body.get("container", {}).get("channel_id") or body.get("channel", {}).get("id")
+        lines = [f":raising_hand: <@{asker}> asked a question the bot could not answer well:",
+                 f"> {clip(neutralise(question), 1500) or '(no text)'}"]  # fmt: skip
+        if where:
+            lines.append(f"Asked in <#{where}>.{_permalink(client, where, body)}")
+        text = "\n".join(lines)
+        sent = bot.post(
+            client, channel, (text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+        )
+        outcome = "I passed your question on to a person; they will follow up." if sent else (
+            "Sorry, I could not pass your question on just now. Please try again later.")  # fmt: skip
+        respond(text=outcome, response_type="ephemeral", replace_original=False)
+
+
+def _permalink(client: WebClient, channel: str, body: dict[str, Any]) -> str:
+    ts = body.get("container", {}).get("message_ts")
+    if not ts or body.get("container", {}).get("is_ephemeral"):
+        return ""
+    try:
+        link = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+    except SlackApiError as error:
+        logger.info("chat.getPermalink failed: %s", error.response.get("error"))
+        return ""
+    return f" <{link}|Open the thread>" if link else ""

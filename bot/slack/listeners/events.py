@@ -1,0 +1,60 @@
+"""Events: @mentions (answered in a thread), DMs, and the App Home tab."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.answering import SURFACE_DM, SURFACE_MENTION
+from bot.render.blocks import greeting_message, home_view
+from bot.slack.context import BotContext, first_time
+
+logger = logging.getLogger(__name__)
+
+
+def _from_a_person(event: dict[str, Any]) -> bool:
+    """Bots (this one included), edits, deletions, joins and other subtypes get no answer."""
+    return not (event.get("bot_id") or event.get("bot_profile") or event.get("subtype"))
+
+
+def register(app: App, bot: BotContext) -> None:
+    """Attach the event listeners."""
+
+    @app.event("app_mention")
+    def answer_mention(event: dict[str, Any], client: WebClient) -> None:
+        if not _from_a_person(event) or not first_time(bot, event):
+            return
+        answered = bot.ask(event.get("text", ""), SURFACE_MENTION, event.get("user"))
+        thread = event.get("thread_ts") or event["ts"]
+        bot.post(client, event["channel"], bot.render(answered), thread_ts=thread)
+
+    # Every message event is acknowledged here, even those ignored, so Bolt does not answer 404
+    # and Slack does not retry them.
+    @app.event("message")
+    def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("channel_type") != "im" or not _from_a_person(event):
+            return
+        if not first_time(bot, event):
+            return
+        user = event.get("user")
+        if user and bot.greeted.first_time(user):
+            bot.post(
+                client, event["channel"], greeting_message(bot.service.library.snapshot.knowledge)
+            )
+        answered = bot.ask(event.get("text", ""), SURFACE_DM, user)
+        thread = {"thread_ts": event["thread_ts"]} if event.get("thread_ts") else {}
+        bot.post(client, event["channel"], bot.render(answered), **thread)
+
+    @app.event("app_home_opened")
+    def publish_home(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        view = home_view(bot.service.library.snapshot.knowledge)
+        try:
+            client.views_publish(user_id=event["user"], view=view)
+        except SlackApiError as error:
+            logger.warning("views.publish failed: %s", error.response.get("error"))
