@@ -19,7 +19,7 @@ from bot.normalize import normalize, strip_slack_markup
         (":wave: csm :thinking_face:", "customer success manager"),
         ("csm &amp; pm &lt;3 &gt; ok", "customer success manager project manager 3 ok"),
         ("*bold* _italic_ `code` ~strike~", "bold italic code strike"),
-        ("WHAT'S A PM’S JOB?!", "whats a project managers job"),
+        ("WHAT'S A PM\u2019S JOB?!", "whats a project managers job"),
         ("cust success vs proj manager", "customer success versus project manager"),
         ("CS manager or proj mgr", "customer success manager or project manager"),
         ("csms and pms", "customer success managers and project managers"),

@@ -124,7 +124,7 @@ def topic_buttons(entries: Iterable[Entry], prefix: str = "") -> list[dict[str, 
 
 def escalation_value(question: str, record_id: str | None) -> str:
     """What the "Ask a person" button carries: the question and its record, within 2,000 chars."""
-    return json.dumps({"q": clip(question, 1500), "r": record_id}, ensure_ascii=False)
+    return json.dumps({"q": clip(neutralise(question), 1500), "r": record_id}, ensure_ascii=False)
 
 
 def _asked(question: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import App
@@ -58,3 +59,9 @@ def register(app: App, bot: BotContext) -> None:
             client.views_publish(user_id=event["user"], view=view)
         except SlackApiError as error:
             logger.warning("views.publish failed: %s", error.response.get("error"))
+
+    # Registered last, so it only sees events no listener above wants: acknowledging them
+    # keeps Bolt from answering 404, which Slack would retry.
+    @app.event(re.compile(".*"))
+    def acknowledge_other_events() -> None:
+        return None
