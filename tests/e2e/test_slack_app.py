@@ -43,12 +43,6 @@ def header(blocks: list[dict[str, Any]]) -> str:
     return next(b["text"]["text"] for b in blocks if b["type"] == "header")
 
 
-def no_pings(call: Call) -> None:
-    outgoing = json.dumps(call.params)
-    assert not any(ping in outgoing for ping in PINGS if ping != "<@U" or "<@U" in outgoing[:0])
-    assert "<!" not in outgoing
-
-
 def one_post(fake: FakeSlack) -> Call:
     posts = fake.wait_for("chat.postMessage")
     time.sleep(0.3)  # would a second, duplicate reply arrive?
