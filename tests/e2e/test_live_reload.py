@@ -1,0 +1,49 @@
+"""A curator's edit is live in the running app within seconds; a broken edit changes nothing."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from bot.settings import default_knowledge_dir
+from tests.e2e.fake_slack import FakeSlack
+from tests.e2e.running_app import RunningApp
+
+NEW_PHRASING = "whose job is the quarterly business review"
+
+
+def answer_id(app: RunningApp, fake: FakeSlack) -> str | None:
+    blocks = app.send_command(NEW_PHRASING, fake.response_url()).json()["blocks"]
+    return next((b["text"]["text"] for b in blocks if b["type"] == "header"), None)
+
+
+def wait_for(
+    app: RunningApp, fake: FakeSlack, expected: str | None, timeout: float = 10
+) -> str | None:
+    deadline = time.monotonic() + timeout
+    while (found := answer_id(app, fake)) != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return found
+
+
+def test_knowledge_edits_go_live_without_restart(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), knowledge)
+    app = RunningApp(fake_slack.api_url, {"KNOWLEDGE_DIR": str(knowledge),
+                                          "DATABASE_PATH": str(tmp_path / "q.sqlite3")}).start()  # fmt: skip
+    try:
+        assert answer_id(app, fake_slack) is None  # not answerable yet: the fallback
+        roles = knowledge / "01-roles.yaml"
+        original = roles.read_text("utf-8")
+        anchor = "      - What is a Customer Success Manager?\n"
+        roles.write_text(original.replace(anchor, anchor + f"      - {NEW_PHRASING}\n"), "utf-8")
+        assert wait_for(app, fake_slack, "What a Customer Success Manager is") == (
+            "What a Customer Success Manager is"
+        )
+        roles.write_text(original.replace("entries:", "entries: [", 1), "utf-8")  # broken YAML
+        time.sleep(3)  # the watcher polls about once a second
+        assert answer_id(app, fake_slack) == "What a Customer Success Manager is"
+    finally:
+        output = app.stop()
+    assert f"{roles}:" in output  # the refusal names the file and line
