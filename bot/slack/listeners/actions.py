@@ -94,7 +94,8 @@ def register(app: App, bot: BotContext) -> None:
             bot.service.feedback(value, helpful, body.get("user", {}).get("id"))
         reply: dict[str, Any] = {"text": "Thanks for the feedback!"}
         if not helpful and bot.can_escalate:
-            question = body.get("message", {}).get("text", "")
+            answer = body.get("message", {}).get("text", "") or "an answer"
+            question = f"(marked not helpful) {answer}"
             reply["text"] = "Thanks. Want a person to answer instead?"
             reply["blocks"] = [
                 {"type": "section", "text": {"type": "mrkdwn", "text": reply["text"]}},
