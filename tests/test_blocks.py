@@ -470,12 +470,6 @@ def test_the_escalation_button_carries_the_question_as_json(
         assert "<" not in carried["q"]
 
 
-@pytest.mark.xfail(
-    raises=json.JSONDecodeError,
-    strict=True,
-    reason="bot/render/blocks.py escalation_value: JSON escaping can push the value past 2,000 "
-    "characters, and button() then cuts it mid-string, so ask_person cannot parse it",
-)
 @pytest.mark.parametrize(
     "question",
     ['"' * 3000, "\\" * 3000, "\x01" * 3000],

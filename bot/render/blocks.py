@@ -124,7 +124,14 @@ def topic_buttons(entries: Iterable[Entry], prefix: str = "") -> list[dict[str, 
 
 def escalation_value(question: str, record_id: str | None) -> str:
     """What the "Ask a person" button carries: the question and its record, within 2,000 chars."""
-    return json.dumps({"q": clip(neutralise(question), 1500), "r": record_id}, ensure_ascii=False)
+    kept = clip(neutralise(question), 1500)
+    # JSON escaping can lengthen the text ('"' becomes '\\"'): shorten until it fits.
+    while (
+        len(value := json.dumps({"q": kept, "r": record_id}, ensure_ascii=False))
+        > BUTTON_VALUE_LIMIT
+    ):
+        kept = clip(kept, len(kept) * BUTTON_VALUE_LIMIT // len(value))
+    return value
 
 
 def _asked(question: str) -> str:
