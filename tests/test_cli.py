@@ -1,0 +1,316 @@
+"""bot/cli.py: ask, ask --json, ask --json -, topics, kb check and --help, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.knowledge import KnowledgeBase
+from bot.render.common import CSM_LABEL, PM_LABEL
+
+REPO = Path(__file__).resolve().parents[1]
+JSON_KEYS = {"question", "id", "score", "answer", "suggestions"}
+
+BROKEN_SOURCES = """\
+articles:
+  - id: art
+    title: An Article
+    sections: [Intro]
+"""
+# Line 18 cites an unknown section; the entry on line 2 relates to a missing id.
+BROKEN_TOPIC = """\
+entries:
+  - id: csm-role
+    title: What a CSM is
+    questions: [what is a csm, csm meaning, define csm, csm job, who is the csm, csm role, about csm]
+    answer:
+      summary: A CSM looks after customers.
+      csm: Keeps customers getting value.
+    sources:
+      - {article: art, section: Intro}
+    related: [nowhere]
+  - id: pm-role
+    title: What a PM is
+    questions: [what is a pm, pm meaning, define pm, pm job, who is the pm, pm role, about pm]
+    answer:
+      summary: A PM delivers projects.
+      pm: Plans and runs projects.
+    sources:
+      - {article: art, section: Outro}
+    related: []
+"""
+
+
+@pytest.fixture(autouse=True)
+def bundled_knowledge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test reads the bundled knowledge base unless it points KNOWLEDGE_DIR elsewhere."""
+    monkeypatch.delenv("KNOWLEDGE_DIR", raising=False)
+
+
+@pytest.fixture
+def broken_kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "sources.yaml").write_text(BROKEN_SOURCES, encoding="utf-8")
+    (tmp_path / "topics.yaml").write_text(BROKEN_TOPIC, encoding="utf-8")
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def expected_problems(directory: Path) -> list[str]:
+    topic = directory / "topics.yaml"
+    return [
+        f"{topic}:18: article 'art' has no section 'Outro'",
+        f"{topic}:2: 'csm-role' relates to missing id 'nowhere'",
+    ]
+
+
+def run(*argv: str, stdin: str = "") -> tuple[int, str]:
+    out = StringIO()
+    code = main(list(argv), out=out, stdin=StringIO(stdin))
+    return code, out.getvalue()
+
+
+def run_module(*argv: str, stdin: str = "", env: dict[str, str] | None = None):
+    environment = {k: v for k, v in os.environ.items() if k != "KNOWLEDGE_DIR"}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env=environment,
+        check=False,
+    )
+
+
+# --- ask --------------------------------------------------------------------------------------
+
+
+def test_ask_prints_title_sides_source_and_related(knowledge: KnowledgeBase) -> None:
+    code, text = run("ask", "how do the goals of a csm and a pm differ?")
+    assert code == 0
+    goals = knowledge.get("goals")
+    assert text.startswith(f"{goals.title}\n{'=' * len(goals.title)}\n")
+    assert f"{CSM_LABEL}\n" in text and f"{PM_LABEL}\n" in text
+    assert "\nSource: " in text
+    for source in goals.sources:
+        assert knowledge.articles[source.article].title in text
+        assert source.section in text
+    assert "Related topics:" in text
+    for related in goals.related:
+        assert f"[{related}]" in text
+    assert "Note\n" in text
+
+
+def test_ask_joins_the_words_of_an_unquoted_question(knowledge: KnowledgeBase) -> None:
+    code, text = run("ask", "what", "skills", "does", "a", "CSM", "need")
+    assert code == 0
+    assert text.startswith(knowledge.get("csm-skills").title + "\n")
+    assert CSM_LABEL in text and PM_LABEL not in text
+
+
+def test_ask_off_topic_gives_the_fallback_with_topics(knowledge: KnowledgeBase) -> None:
+    code, text = run("ask", "what's the weather")
+    assert code == 0
+    assert "I can't answer that one" in text
+    for entry in knowledge.topics():
+        assert f"[{entry.id}]" in text
+
+
+# --- ask --json -------------------------------------------------------------------------------
+
+
+def test_ask_json_is_exactly_one_object() -> None:
+    code, text = run("ask", "--json", "what skills does a CSM need")
+    assert code == 0
+    assert text.endswith("\n") and text.count("\n") == 1
+    answer = json.loads(text)
+    assert set(answer) == JSON_KEYS
+    assert answer["question"] == "what skills does a CSM need"
+    assert answer["id"] == "csm-skills"
+    assert isinstance(answer["score"], int | float) and 0 <= answer["score"] <= 100
+    assert isinstance(answer["answer"], str) and CSM_LABEL in answer["answer"]
+    assert isinstance(answer["suggestions"], list)
+    assert "csm-skills" not in answer["suggestions"]
+
+
+def test_ask_json_abstains_with_null_id() -> None:
+    code, text = run("ask", "--json", "reset my password")
+    answer = json.loads(text)
+    assert code == 0
+    assert set(answer) == JSON_KEYS
+    assert answer["id"] is None
+    assert '"id": null' in text
+    assert "I can't answer that one" in answer["answer"]
+
+
+def test_ask_json_near_tie_lists_suggestion_ids(knowledge: KnowledgeBase) -> None:
+    answer = json.loads(run("ask", "--json", "skills")[1])
+    assert answer["suggestions"]
+    assert all(entry_id in knowledge for entry_id in answer["suggestions"])
+    assert answer["id"] not in answer["suggestions"]
+
+
+def test_ask_json_stdin_one_object_per_line_in_order() -> None:
+    questions = [
+        "what skills does a CSM need",
+        "",
+        "what skills does a PM need",
+        "tell me a joke",
+        "<@U024BE7LH> how do csm and pm work together? :handshake:",
+    ]
+    code, text = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    assert code == 0
+    lines = text.splitlines()
+    assert len(lines) == len(questions)
+    answers = [json.loads(line) for line in lines]
+    assert [a["question"] for a in answers] == questions
+    assert [a["id"] for a in answers] == [
+        "csm-skills",
+        None,
+        "pm-skills",
+        None,
+        "collaboration",
+    ]
+    assert all(set(a) == JSON_KEYS for a in answers)
+
+
+def test_ask_json_stdin_handles_crlf_and_no_final_newline() -> None:
+    code, text = run("ask", "--json", "-", stdin="what is a csm\r\nwhat is a pm")
+    assert code == 0
+    answers = [json.loads(line) for line in text.splitlines()]
+    assert [(a["question"], a["id"]) for a in answers] == [
+        ("what is a csm", "csm-role"),
+        ("what is a pm", "pm-role"),
+    ]
+
+
+def test_ask_json_stdin_empty_prints_nothing() -> None:
+    assert run("ask", "--json", "-", stdin="") == (0, "")
+
+
+# --- topics and kb check ----------------------------------------------------------------------
+
+
+def test_topics_lists_every_entry(knowledge: KnowledgeBase) -> None:
+    code, text = run("topics")
+    assert code == 0
+    lines = text.splitlines()
+    assert len(lines) == len(knowledge.entries)
+    for line, entry in zip(lines, knowledge.topics(), strict=True):
+        assert entry.title in line and line.endswith(f"[{entry.id}]")
+    assert lines[-1].endswith("[help]")
+
+
+def test_kb_check_ok(knowledge: KnowledgeBase) -> None:
+    code, text = run("kb", "check")
+    assert code == 0
+    assert text.startswith(f"OK: {len(knowledge.entries)} entries, ")
+    assert text.count("\n") == 1
+
+
+def test_kb_check_broken_prints_located_lines_and_exits_1(broken_kb: Path) -> None:
+    code, text = run("kb", "check")
+    assert code == 1
+    lines = text.splitlines()
+    assert sorted(lines[:-1]) == sorted(expected_problems(broken_kb))
+    assert lines[-1] == f"2 problem(s) in {broken_kb}"
+
+
+def test_ask_on_a_broken_kb_refuses_on_stderr(
+    broken_kb: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, text = run("ask", "what is a csm")
+    assert code == 1
+    assert text == ""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for problem in expected_problems(broken_kb):
+        assert problem in err
+    assert len(err.splitlines()) == 2
+
+
+def test_topics_on_a_broken_kb_refuses(broken_kb: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("topics") == (1, "")
+    assert expected_problems(broken_kb)[0] in capsys.readouterr().err
+
+
+def test_missing_knowledge_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(tmp_path / "nowhere"))
+    code, text = run("kb", "check")
+    assert code == 1
+    assert text.startswith(f"{tmp_path / 'nowhere'}:")
+    assert "knowledge directory not found" in text
+
+
+# --- --help -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        ([], "usage: csm-vs-pm"),
+        (["ask"], "usage: csm-vs-pm ask"),
+        (["topics"], "usage: csm-vs-pm topics"),
+        (["kb"], "usage: csm-vs-pm kb"),
+        (["kb", "check"], "usage: csm-vs-pm kb check"),
+        (["serve"], "usage: csm-vs-pm serve"),
+        (["report"], "usage: csm-vs-pm report"),
+    ],
+)
+def test_help_on_every_command(
+    argv: list[str], usage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--help"], out=StringIO(), stdin=StringIO())
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith(usage)
+
+
+def test_ask_without_a_question_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["ask"], out=StringIO(), stdin=StringIO())
+    assert exited.value.code == 2
+    assert "usage: csm-vs-pm ask" in capsys.readouterr().err
+
+
+# --- a real process ---------------------------------------------------------------------------
+
+
+def test_python_m_bot_ask_json_in_a_subprocess() -> None:
+    result = run_module("ask", "--json", "what skills does a PM need")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    answer = json.loads(result.stdout)
+    assert set(answer) == JSON_KEYS
+    assert answer["id"] == "pm-skills"
+
+
+def test_python_m_bot_ask_batch_in_a_subprocess() -> None:
+    result = run_module("ask", "--json", "-", stdin="what is a csm\n\nwhat is a scrum master\n")
+    assert result.returncode == 0, result.stderr
+    ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert ids == ["csm-role", None, None]
+
+
+def test_python_m_bot_on_a_broken_kb_in_a_subprocess(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text(BROKEN_SOURCES, encoding="utf-8")
+    (tmp_path / "topics.yaml").write_text(BROKEN_TOPIC, encoding="utf-8")
+    env = {"KNOWLEDGE_DIR": str(tmp_path)}
+    asked = run_module("ask", "what is a csm", env=env)
+    assert asked.returncode == 1
+    assert asked.stdout == ""
+    assert "Traceback" not in asked.stderr
+    for problem in expected_problems(tmp_path):
+        assert problem in asked.stderr
+    checked = run_module("kb", "check", env=env)
+    assert checked.returncode == 1
+    assert set(expected_problems(tmp_path)) <= set(checked.stdout.splitlines())

@@ -1,0 +1,259 @@
+"""bot/matcher.py: the right entry, role-aware and typo-tolerant, or a clear abstention."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+
+from bot.knowledge import Answer, Entry, KnowledgeBase, SourceRef
+from bot.matcher import DEFAULT_THRESHOLD, MAX_SUGGESTIONS, Match, Matcher
+from tests.quality import load_cases
+
+ROLE_PAIRS = [
+    ("what skills does a CSM need", "csm-skills", "pm-skills"),
+    ("what skills does a PM need", "pm-skills", "csm-skills"),
+    ("what skills does a customer success manager need", "csm-skills", "pm-skills"),
+    ("what skills does a project manager need", "pm-skills", "csm-skills"),
+    ("what is a CSM", "csm-role", "pm-role"),
+    ("what is a PM", "pm-role", "csm-role"),
+    ("what does a customer success manager do", "csm-role", "pm-role"),
+    ("what does a project manager do", "pm-role", "csm-role"),
+    ("what are the responsibilities of a CSM", "csm-responsibilities", "pm-responsibilities"),
+    ("what are the responsibilities of a PM", "pm-responsibilities", "csm-responsibilities"),
+    ("csm responsibilities", "csm-responsibilities", "pm-responsibilities"),
+    ("pm responsibilities", "pm-responsibilities", "csm-responsibilities"),
+]
+
+OFF_TOPIC = [
+    "what's the weather",
+    "what's the weather like in Paris today?",
+    "reset my password",
+    "how do I reset my password",
+    "tell me a joke",
+    "what is a scrum master",
+    "<@U024BE7LH> can you book a meeting room for 3pm",
+]
+
+ODD_INPUTS = [
+    "",
+    " ",
+    "\n\t\n",
+    ":wave:",
+    ":wave: :tada: :+1:",
+    "?!?!...,,;;",
+    "&amp;&lt;&gt;",
+    "<@U024BE7LH>",
+    "<!here>",
+    "<https://example.com>",
+    "\u2019\u2018\u201c\u201d",
+    "\u65e5\u672c\u8a9e\u306e\u8cea\u554f",
+    "\x00\x01\x02",
+    "a" * 40_000,
+    ("what skills does a csm need " * 2000)[:40_000],
+    ("<@U1> *csm* :wave: &amp; " * 2000)[:40_000],
+]
+
+
+def _random_words(count: int, seed: int) -> str:
+    rng = random.Random(seed)
+    return " ".join(
+        "".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 11))) for _ in range(count)
+    )
+
+
+def _check_invariants(knowledge: KnowledgeBase, match: Match, question: str) -> None:
+    assert isinstance(match, Match)
+    assert match.question == question
+    assert 0 <= match.score <= 100
+    assert len(match.suggestions) <= MAX_SUGGESTIONS
+    suggested = [entry.id for entry in match.suggestions]
+    assert len(set(suggested)) == len(suggested), suggested
+    assert all(entry_id in knowledge for entry_id in suggested)
+    if match.entry is not None:
+        assert match.id == match.entry.id and match.id in knowledge
+        assert match.id not in suggested
+        assert match.score >= DEFAULT_THRESHOLD
+    else:
+        assert match.id is None
+
+
+# --- role awareness ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "expected", "never"), ROLE_PAIRS)
+def test_role_awareness(matcher: Matcher, question: str, expected: str, never: str) -> None:
+    match = matcher.match(question)
+    assert match.id == expected
+    assert never not in [entry.id for entry in match.suggestions]
+
+
+# --- typos and Slack markup -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("custmer sucess manger skils", "csm-skills"),
+        ("projct manger skils", "pm-skills"),
+        ("waht dose a custmer sucess manger do", "csm-role"),
+        ("resposibilities of a projet manager", "pm-responsibilities"),
+    ],
+)
+def test_typos(matcher: Matcher, question: str, expected: str) -> None:
+    assert matcher.match(question).id == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("<@U024BE7LH> *what skills does a CSM need?* :thinking_face:", "csm-skills"),
+        ("<!here> _what skills does a PM need_ :pray:", "pm-skills"),
+        ("<#C024BE7LR|general> what does a `proj mgr` do?", "pm-role"),
+        ("<@U024BE7LH|sam> CS manager &amp; their responsibilities?", "csm-responsibilities"),
+    ],
+)
+def test_slack_markup(matcher: Matcher, question: str, expected: str) -> None:
+    match = matcher.match(question)
+    assert match.id == expected
+    assert match.question == question
+    assert "<" not in match.normalized and ":" not in match.normalized
+
+
+def test_markup_does_not_change_the_answer(matcher: Matcher) -> None:
+    plain = matcher.match("what skills does a CSM need")
+    marked = matcher.match("<@U024BE7LH> *what* skills does a _CSM_ need?? :wave: <!here>")
+    assert marked.id == plain.id == "csm-skills"
+    assert marked.normalized == plain.normalized
+    assert marked.score == plain.score
+
+
+# --- abstention and odd input -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_abstains_off_topic(matcher: Matcher, question: str) -> None:
+    match = matcher.match(question)
+    assert match.id is None and match.entry is None
+    assert match.score < matcher.threshold
+
+
+@pytest.mark.parametrize("question", ODD_INPUTS, ids=lambda text: repr(text[:12]))
+def test_odd_input_never_raises(matcher: Matcher, knowledge: KnowledgeBase, question: str) -> None:
+    _check_invariants(knowledge, matcher.match(question), question)
+
+
+@pytest.mark.parametrize("question", ODD_INPUTS[:13], ids=lambda text: repr(text[:12]))
+def test_nothing_to_match_abstains_with_score_zero(matcher: Matcher, question: str) -> None:
+    match = matcher.match(question)
+    assert (match.id, match.score, match.suggestions) == (None, 0.0, ())
+
+
+def test_forty_thousand_characters_of_random_words(
+    matcher: Matcher, knowledge: KnowledgeBase
+) -> None:
+    question = _random_words(6000, seed=7)[:40_000]
+    assert len(question) == 40_000
+    _check_invariants(knowledge, matcher.match(question), question)
+
+
+def test_closest_never_raises(matcher: Matcher) -> None:
+    assert matcher.closest("") is None
+    entry, score = matcher.closest("tell me a joke") or (None, -1)
+    assert entry is not None and 0 <= score < DEFAULT_THRESHOLD
+
+
+# --- scores and suggestions -------------------------------------------------------------------
+
+
+def test_invariants_over_the_question_set(matcher: Matcher, knowledge: KnowledgeBase) -> None:
+    cases = load_cases()
+    assert len(cases) >= 200
+    for case in cases:
+        _check_invariants(knowledge, matcher.match(case.question), case.question)
+
+
+def test_every_canonical_question_finds_its_own_entry(
+    matcher: Matcher, knowledge: KnowledgeBase
+) -> None:
+    for entry in knowledge.entries:
+        assert matcher.match(entry.questions[0]).id == entry.id, entry.questions[0]
+
+
+def test_near_tie_in_the_bundled_knowledge_base_offers_the_other(matcher: Matcher) -> None:
+    """'skills' names no role: one skills entry wins, the other is offered."""
+    match = matcher.match("skills")
+    assert match.id in {"csm-skills", "pm-skills"}
+    other = ({"csm-skills", "pm-skills"} - {match.id}).pop()
+    assert other in [entry.id for entry in match.suggestions]
+
+
+def _entry(entry_id: str, questions: list[str]) -> Entry:
+    return Entry(
+        id=entry_id,
+        title=entry_id.replace("-", " "),
+        questions=tuple(questions),
+        answer=Answer(summary=f"About {entry_id}."),
+        sources=(SourceRef("art", "Intro"),),
+        related=(),
+    )
+
+
+@pytest.fixture(scope="module")
+def twins() -> KnowledgeBase:
+    """Two entries about almost the same thing, and one far away."""
+    return KnowledgeBase(
+        (
+            _entry("kickoff-agenda", ["what goes on the kickoff meeting agenda"]),
+            _entry("kickoff-attendees", ["who attends the kickoff meeting"]),
+            _entry("invoice-dates", ["when are invoices sent to customers"]),
+        ),
+        {},
+    )
+
+
+def test_near_tie_yields_suggestions(twins: KnowledgeBase) -> None:
+    match = Matcher(twins).match("kickoff meeting")
+    assert match.id in {"kickoff-agenda", "kickoff-attendees"}
+    other = ({"kickoff-agenda", "kickoff-attendees"} - {match.id}).pop()
+    assert [entry.id for entry in match.suggestions] == [other]
+
+
+def test_clear_winner_has_no_far_suggestions(twins: KnowledgeBase) -> None:
+    match = Matcher(twins).match("when are invoices sent to customers")
+    assert match.id == "invoice-dates"
+    assert match.score == 100.0
+    assert match.suggestions == ()
+
+
+def test_threshold_is_respected(knowledge: KnowledgeBase) -> None:
+    question = "how is success measured"
+    score = Matcher(knowledge).match(question).score
+    assert 10 < score < 90
+    below = Matcher(knowledge, threshold=score - 1).match(question)
+    above = Matcher(knowledge, threshold=score + 1).match(question)
+    assert below.id is not None
+    assert above.id is None
+    assert below.score == above.score == score
+
+
+def test_threshold_zero_answers_anything_that_scores(knowledge: KnowledgeBase) -> None:
+    assert Matcher(knowledge, threshold=0).match("tell me a joke").id is not None
+    assert Matcher(knowledge).match("tell me a joke").id is None
+
+
+def test_threshold_above_100_never_answers(knowledge: KnowledgeBase) -> None:
+    match = Matcher(knowledge, threshold=100.01).match("what skills does a CSM need")
+    assert match.id is None
+    assert match.score == 100.0
+
+
+def test_default_threshold(matcher: Matcher) -> None:
+    assert matcher.threshold == DEFAULT_THRESHOLD
+    assert 0 < DEFAULT_THRESHOLD < 100
+
+
+def test_empty_knowledge_base_abstains() -> None:
+    match = Matcher(KnowledgeBase((), {})).match("what skills does a CSM need")
+    assert (match.id, match.score, match.suggestions) == (None, 0.0, ())
