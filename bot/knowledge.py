@@ -216,6 +216,10 @@ class _Checker:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        # sources.yaml is reported once when unusable, not again at every citation.
+        self.sources_usable = True
+        # Entries with a valid id that failed validation: not "missing" when related to.
+        self.dropped_ids: set[str] = set()
 
     def report(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -321,6 +325,8 @@ class _Checker:
             self.report(file, raw.line_of("related"), "'related' must be a list of entry ids")
             related = []
         if not (entry_id and title and answer):
+            if entry_id:
+                self.dropped_ids.add(entry_id)
             return None
         return Entry(
             id=entry_id,
@@ -390,6 +396,8 @@ class _Checker:
                     file, line, "a source must be a mapping with exactly 'article' and 'section'"
                 )
                 continue
+            if not self.sources_usable:
+                continue
             article = articles.get(source["article"])
             if article is None:
                 self.report(
@@ -423,7 +431,7 @@ class _Checker:
                 if owner != entry.id:
                     self.report(entry.file, line, f"question '{question}' is also under '{owner}'")
             for related_id in entry.related:
-                if related_id not in first_seen:
+                if related_id not in first_seen and related_id not in self.dropped_ids:
                     self.report(
                         entry.file, entry.line, f"'{entry.id}' relates to missing id '{related_id}'"
                     )
@@ -442,6 +450,7 @@ def _read(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         articles: dict[str, Article] = {}
     else:
         articles = checker.articles(sources_path)
+    checker.sources_usable = bool(articles)
     entries: list[Entry] = []
     for path in sorted(directory.glob("*.yaml")):
         if path.name != SOURCES_FILE:
