@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.errors import SlackApiError
+
+from bot.settings import ENV_APP_TOKEN, ConfigError
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -46,6 +50,24 @@ def serve_http(app: App, port: int) -> None:
 
 
 def serve_socket(app: App, app_token: str) -> None:
-    """Connect to Slack over Socket Mode: no public URL needed."""
+    """Connect to Slack over Socket Mode (no public URL needed) and run until interrupted.
+
+    Raises ConfigError, in one line, when Slack refuses the app-level token.
+    """
+    handler = SocketModeHandler(app, app_token)
     logger.info("connecting to Slack in Socket Mode")
-    SocketModeHandler(app, app_token).start()
+    try:
+        handler.connect()  # apps.connections.open, then the WebSocket
+    except SlackApiError as error:
+        raise ConfigError(
+            f"Slack did not accept {ENV_APP_TOKEN} ({error.response.get('error')}): create an "
+            "app-level token with connections:write under Basic Information > App-Level Tokens, "
+            "and check that Socket Mode is on"
+        ) from None
+    logger.info("connected to Slack in Socket Mode")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        logger.info("stopping")
+    finally:
+        handler.close()

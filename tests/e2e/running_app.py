@@ -57,7 +57,13 @@ class Response:
 class RunningApp:
     """`python -m bot serve --http` against a fake Web API, with signed-request helpers."""
 
-    def __init__(self, api_url: str, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        extra_env: dict[str, str] | None = None,
+        argv: tuple[str, ...] = ("serve", "--http"),
+    ) -> None:
+        self.argv = argv
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -75,7 +81,7 @@ class RunningApp:
     def start(self, timeout: float = 30.0) -> RunningApp:
         """Start the app and wait until GET /healthz answers."""
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--http"],
+            [sys.executable, "-m", "bot", *self.argv],
             env=self.env,
             cwd=Path(__file__).resolve().parents[2],
             stdout=subprocess.PIPE,

@@ -15,9 +15,11 @@ from tests.e2e.running_app import BOT_TOKEN, SIGNING_SECRET, RunningApp
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def serve(
+    env: dict[str, str], argv: tuple[str, ...] = ("serve", "--http")
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    return subprocess.run([sys.executable, "-m", "bot", "serve", "--http"], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "bot", *argv], cwd=ROOT,
                           env={**clean, **env}, capture_output=True, text=True, timeout=60)  # fmt: skip
 
 
@@ -41,6 +43,46 @@ def assert_one_clear_line(result: subprocess.CompletedProcess[str], *needles: st
 )
 def test_missing_or_malformed_configuration(env: dict[str, str], needles: tuple[str, ...]) -> None:
     assert_one_clear_line(serve(env), *needles)
+
+
+@pytest.mark.parametrize(
+    ("app_token", "needles"),
+    [
+        (None, ("SLACK_APP_TOKEN is missing", "App-Level Tokens")),
+        ("xoxb-not-an-app-token", ("SLACK_APP_TOKEN does not look right", "xapp-")),
+    ],
+)
+def test_socket_mode_needs_an_app_token(app_token: str | None, needles: tuple[str, ...]) -> None:
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, **({"SLACK_APP_TOKEN": app_token} if app_token else {})}
+    assert_one_clear_line(serve(env, ("serve", "--socket")), *needles)
+
+
+def test_app_token_selects_socket_mode_and_a_rejected_one_is_one_line() -> None:
+    with FakeSlack() as fake:
+        fake.script("apps.connections.open", {"ok": False, "error": "invalid_auth"})
+        result = serve({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-test",
+                        "SLACK_API_URL": fake.api_url}, ("serve",))  # fmt: skip
+        opened = fake.calls_to("apps.connections.open")
+    assert [call.headers["Authorization"] for call in opened] == ["Bearer xapp-test"]
+    assert_one_clear_line(result, "SLACK_APP_TOKEN", "invalid_auth")
+
+
+def test_no_command_without_slack_prints_help_and_a_hint() -> None:
+    result = serve({}, ())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: csm-vs-pm")
+    assert 'csm-vs-pm ask "' in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_no_command_with_a_bot_token_serves() -> None:
+    with FakeSlack() as fake:
+        app = RunningApp(fake.api_url, argv=()).start()
+        try:
+            assert app.get("/healthz").status == 200
+            assert fake.calls_to("auth.test")
+        finally:
+            app.stop()
 
 
 def test_token_rejected_by_slack() -> None:
