@@ -35,5 +35,10 @@ def slack_app(fake_slack: FakeSlack, database: Path) -> Iterator[RunningApp]:
 
 
 @pytest.fixture(autouse=True)
-def fresh_fake(fake_slack: FakeSlack) -> None:
+def fresh_fake(fake_slack: FakeSlack) -> Iterator[None]:
+    """A clean fake for each test; afterwards, every message it was sent had plain `text`."""
     fake_slack.reset()
+    yield
+    messages = fake_slack.calls_to("chat.postMessage") + fake_slack.calls_to("response_url")
+    untexted = [call.params for call in messages if not str(call.params.get("text", "")).strip()]
+    assert not untexted, "messages without top-level text (notifications, screen readers)"

@@ -154,6 +154,9 @@ def test_retry_of_a_handled_event_is_not_answered_twice(
     "event",
     [
         direct_message("csm skills", bot_id=BOT_ID, user=BOT_USER_ID),
+        direct_message("csm skills", user=BOT_USER_ID),
+        direct_message("csm skills", bot_profile={"id": "BOTHER", "name": "another bot"}),
+        mention("csm skills", bot_id="BOTHER"),
         direct_message("csm skills", bot_id="BOTHER", subtype="bot_message"),
         direct_message("csm skills", subtype="message_changed"),
         direct_message("", subtype="message_deleted"),
@@ -276,6 +279,30 @@ def test_topic_button_in_a_thread_replies_in_the_thread(
     post = one_post(fake_slack)
     assert (post.params["channel"], post.params["thread_ts"]) == ("C0BUTTON", "4.4")
     assert header(post.params["blocks"]) == "Goals and objectives of each role"
+
+
+def test_topic_button_in_a_dm_replies_in_the_dm(
+    slack_app: RunningApp, fake_slack: FakeSlack
+) -> None:
+    slack_app.send_action(
+        action_payload(fake_slack, "show_topic:0", "csm-role", channel_id="D0DM1")
+    )
+    post = one_post(fake_slack)
+    assert post.params["channel"] == "D0DM1" and "thread_ts" not in post.params
+    assert header(post.params["blocks"]) == "What a Customer Success Manager is"
+
+
+def test_topic_button_on_app_home_answers_in_the_dm(
+    slack_app: RunningApp, fake_slack: FakeSlack
+) -> None:
+    payload = action_payload(fake_slack, "show_topic:1", "pm-role")
+    payload["container"] = {"type": "view", "view_id": "VHOME1"}
+    payload["view"] = {"id": "VHOME1", "type": "home"}
+    del payload["channel"], payload["message"]
+    assert slack_app.send_action(payload).status == 200
+    post = one_post(fake_slack)
+    assert post.params["channel"] == "UCLICK1"
+    assert header(post.params["blocks"]) == "What a Project Manager is"
 
 
 def test_suggestion_button_from_a_real_answer(slack_app: RunningApp, fake_slack: FakeSlack) -> None:
