@@ -42,6 +42,25 @@ def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) 
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
 
 
+def event_callback(event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    """The Events API envelope Slack wraps an event in."""
+    return {
+        "token": "unused", "team_id": "T0001", "api_app_id": "A0001", "type": "event_callback",
+        "event_id": event_id or unique("Ev"), "event_time": int(time.time()), "event": event,
+    }  # fmt: skip
+
+
+def command_fields(
+    text: str, response_url: str, user_id: str = "U0000001", channel_id: str = "C0000001"
+) -> dict[str, str]:
+    """The fields of a /csm-vs-pm slash command."""
+    return {
+        "token": "unused", "team_id": "T0001", "channel_id": channel_id, "user_id": user_id,
+        "user_name": "sam", "command": "/csm-vs-pm", "text": text,
+        "response_url": response_url, "trigger_id": unique("trig"), "api_app_id": "A0001",
+    }  # fmt: skip
+
+
 @dataclass
 class Response:
     """What the app answered."""
@@ -135,20 +154,13 @@ class RunningApp:
     def send_event(self, event: dict[str, Any], *, event_id: str | None = None,
                    headers: dict[str, str] | None = None) -> Response:  # fmt: skip
         """An Events API callback, signed."""
-        body = json.dumps({
-            "token": "unused", "team_id": "T0001", "api_app_id": "A0001", "type": "event_callback",
-            "event_id": event_id or unique("Ev"), "event_time": int(time.time()), "event": event,
-        })  # fmt: skip
+        body = json.dumps(event_callback(event, event_id))
         return self.post(body, "application/json", {**sign(body), **(headers or {})})
 
     def send_command(self, text: str, response_url: str, user_id: str = "U0000001",
                      channel_id: str = "C0000001") -> Response:  # fmt: skip
         """A /csm-vs-pm slash command, form-encoded and signed."""
-        body = urlencode({
-            "token": "unused", "team_id": "T0001", "channel_id": channel_id, "user_id": user_id,
-            "user_name": "sam", "command": "/csm-vs-pm", "text": text,
-            "response_url": response_url, "trigger_id": unique("trig"), "api_app_id": "A0001",
-        })  # fmt: skip
+        body = urlencode(command_fields(text, response_url, user_id, channel_id))
         return self.post(body, "application/x-www-form-urlencoded", sign(body))
 
     def send_action(self, payload: dict[str, Any]) -> Response:
