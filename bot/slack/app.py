@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -37,9 +38,20 @@ def build_client(settings: Settings) -> WebClient:
     )
 
 
+class _QuietTokenNotice(logging.Filter):
+    """Bolt also reads SLACK_BOT_TOKEN itself, then warns that the client's token wins: it is
+    the same token, so the warning would only alarm whoever starts the bot."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_app(settings: Settings, service: AnswerService) -> App:
     """The Bolt app; raises ConfigError (one line) if Slack rejects the bot token."""
     client = build_client(settings)
+    bolt_logger = logging.getLogger("slack_bolt.App")
+    quiet = _QuietTokenNotice()
+    bolt_logger.addFilter(quiet)
     try:
         # Bolt calls auth.test here, through the client given to it.
         app = App(client=client, signing_secret=settings.signing_secret or "")
@@ -49,6 +61,14 @@ def build_app(settings: Settings, service: AnswerService) -> App:
             f"Slack did not accept {ENV_BOT_TOKEN} ({reason}) at {settings.api_url}: check the "
             f"token on your app's OAuth & Permissions page, and {ENV_API_URL} if you set it"
         ) from None
+    except OSError as error:  # no network, a wrong SLACK_API_URL, a proxy in the way
+        reason = getattr(error, "reason", error)
+        raise ConfigError(
+            f"could not reach Slack at {settings.api_url} ({reason}): check the network, "
+            f"and {ENV_API_URL} if you set it"
+        ) from None
+    finally:
+        bolt_logger.removeFilter(quiet)
     seen_events = SeenSet()
 
     def skip_repeated_events(body: dict[str, Any], next: Any) -> BoltResponse | None:

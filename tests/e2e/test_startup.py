@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.fake_slack import FakeSlack
-from tests.e2e.running_app import BOT_TOKEN, SIGNING_SECRET, RunningApp
+from tests.e2e.running_app import BOT_TOKEN, SIGNING_SECRET, RunningApp, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,7 +82,9 @@ def test_no_command_with_a_bot_token_serves() -> None:
             assert app.get("/healthz").status == 200
             assert fake.calls_to("auth.test")
         finally:
-            app.stop()
+            output = app.stop()
+    # Bolt's "token will be unused" notice would only alarm: it is the same token.
+    assert "WARNING" not in output and "Traceback" not in output
 
 
 def test_token_rejected_by_slack() -> None:
@@ -92,6 +94,12 @@ def test_token_rejected_by_slack() -> None:
                         "SLACK_API_URL": fake.api_url})  # fmt: skip
         assert fake.calls_to("auth.test")
     assert_one_clear_line(result, "invalid_auth", "SLACK_BOT_TOKEN")
+
+
+def test_slack_out_of_reach() -> None:
+    result = serve({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                    "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/"})  # fmt: skip
+    assert_one_clear_line(result, "could not reach Slack", "SLACK_API_URL")
 
 
 def test_broken_knowledge_base(tmp_path: Path) -> None:
