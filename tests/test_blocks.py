@@ -448,6 +448,13 @@ def test_user_text_is_shown_not_dropped(knowledge: KnowledgeBase) -> None:
         assert "&lt;!channel&gt;" in echo and "&lt;@U123&gt;" in echo
 
 
+def test_text_slack_already_escaped_is_echoed_as_is(knowledge: KnowledgeBase) -> None:
+    # Someone typed `R&D <b>pm</b>`; Slack sends it escaped, and it must not be escaped twice.
+    for _, blocks in hostile_messages(knowledge, "R&amp;D &lt;b&gt;pm&lt;/b&gt;"):
+        echo = " ".join(texts(blocks, "context"))
+        assert "R&amp;D &lt;b&gt;pm&lt;/b&gt;" in echo and "&amp;amp;" not in echo
+
+
 def test_a_huge_question_is_echoed_short(knowledge: KnowledgeBase) -> None:
     for message in hostile_messages(knowledge, HUGE):
         check_message(message)
