@@ -37,6 +37,7 @@ class Scripted:
     body: dict[str, Any]
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (and recording), like a slow Slack
 
 
 def _default_answer(method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -96,10 +97,17 @@ class FakeSlack:
             self.calls.clear()
             self._scripts.clear()
 
-    def script(self, method: str, body: dict[str, Any], status: int = 200, **headers: str) -> None:
-        """Answer the next call of `method` with this body instead of the default."""
+    def script(
+        self,
+        method: str,
+        body: dict[str, Any],
+        status: int = 200,
+        delay: float = 0.0,
+        **headers: str,
+    ) -> None:
+        """Answer the next call of `method` with this body (after `delay` s) instead of the default."""
         with self._lock:
-            self._scripts[method].append(Scripted(body, status, headers))
+            self._scripts[method].append(Scripted(body, status, headers, delay))
 
     def calls_to(self, method: str) -> list[Call]:
         """Calls made so far to `method`."""
@@ -117,13 +125,16 @@ class FakeSlack:
                 self._lock.wait(timeout=max(0.0, min(0.05, deadline - time.monotonic())))
 
     def _record(self, call: Call) -> Scripted:
+        """Pick the answer, wait out any scripted delay, then record the call as answered."""
+        with self._lock:
+            queue = self._scripts.get(call.method)
+            answer = queue.popleft() if queue else None
+        answer = answer or Scripted(_default_answer(call.method, call.params))
+        time.sleep(answer.delay)
         with self._lock:
             self.calls.append(call)
             self._lock.notify_all()
-            queue = self._scripts.get(call.method)
-            if queue:
-                return queue.popleft()
-        return Scripted(_default_answer(call.method, call.params))
+        return answer
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self

@@ -71,6 +71,16 @@ def test_mention_answers_in_a_thread(slack_app: RunningApp, fake_slack: FakeSlac
     assert post.headers["Authorization"] == "Bearer xoxb-test-token"
 
 
+def test_events_are_acknowledged_before_slack_is_answered(
+    slack_app: RunningApp, fake_slack: FakeSlack
+) -> None:
+    # Slack's Web API takes longer than Slack waits for an acknowledgement: the ack must not wait.
+    fake_slack.script("chat.postMessage", {"ok": True, "ts": "1.1"}, delay=ACK_LIMIT_SECONDS + 0.5)
+    response = slack_app.send_event(mention("csm skills"))
+    assert response.status == 200 and response.seconds < 1.0
+    fake_slack.wait_for("chat.postMessage")
+
+
 def test_mention_inside_a_thread_stays_in_it(slack_app: RunningApp, fake_slack: FakeSlack) -> None:
     slack_app.send_event(mention("csm vs pm goals", thread_ts="111.222"))
     assert one_post(fake_slack).params["thread_ts"] == "111.222"
