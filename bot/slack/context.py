@@ -45,7 +45,8 @@ class BotContext:
         if match.entry is None:
             return fallback_message(
                 answered.knowledge,
-                match.question,
+                # Nothing to match (an empty mention, emoji only) is not an off-topic question.
+                match.question if match.normalized else "",
                 suggestions=match.suggestions,
                 record_id=answered.record_id,
                 escalate=self.can_escalate,

@@ -68,6 +68,9 @@ def test_mention_answers_in_a_thread(slack_app: RunningApp, fake_slack: FakeSlac
     blocks = post.params["blocks"]
     assert header(blocks) == "Skills a Customer Success Manager needs"
     assert any(b["type"] == "context" and "Source:" in b["elements"][0]["text"] for b in blocks)
+    # The mention that addresses the bot is not part of the question echoed back.
+    assert "You asked: _what skills does a csm need?_" in json.dumps(blocks)
+    assert BOT_USER_ID not in json.dumps(post.params)
     assert post.headers["Authorization"] == "Bearer xoxb-test-token"
 
 
@@ -207,6 +210,17 @@ def test_echoed_text_never_pings(slack_app: RunningApp, fake_slack: FakeSlack) -
     for ping in ("<!channel>", "<!here>", "<!everyone>", "<@U999>", "<!subteam"):
         assert ping not in outgoing
     assert "&lt;!channel&gt;" in outgoing  # shown as text, not as a ping
+
+
+@pytest.mark.parametrize("text", ["", "   ", ":tada: :wave:", f"<@{BOT_USER_ID}|csm-vs-pm>"])
+def test_a_mention_with_no_question_gets_an_invitation(
+    slack_app: RunningApp, fake_slack: FakeSlack, text: str
+) -> None:
+    slack_app.send_event(mention(text))
+    post = one_post(fake_slack)
+    assert post.params["text"].startswith("Ask me how a CSM and a PM differ")
+    assert "You asked" not in json.dumps(post.params["blocks"])
+    assert any(e["value"] == "overview" for e in buttons(post.params["blocks"]))
 
 
 @pytest.mark.parametrize("text", ["x" * 40_000, "", ":tada: :wave:", "csm " * 10_000])

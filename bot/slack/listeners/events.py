@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -22,21 +22,31 @@ def _from_a_person(event: dict[str, Any]) -> bool:
     return not (event.get("bot_id") or event.get("bot_profile") or event.get("subtype"))
 
 
+def _question(event: dict[str, Any], context: BoltContext) -> str:
+    """The message text without the mention that addresses the bot (it is not the question)."""
+    text = event.get("text") or ""
+    if context.bot_user_id:
+        text = re.sub(rf"<@{re.escape(context.bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    return text.strip()
+
+
 def register(app: App, bot: BotContext) -> None:
     """Attach the event listeners."""
 
     @app.event("app_mention")
-    def answer_mention(event: dict[str, Any], client: WebClient) -> None:
+    def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if not _from_a_person(event) or not first_time(bot, event):
             return
-        answered = bot.ask(event.get("text", ""), SURFACE_MENTION, event.get("user"))
+        answered = bot.ask(_question(event, context), SURFACE_MENTION, event.get("user"))
         thread = event.get("thread_ts") or event["ts"]
         bot.post(client, event["channel"], bot.render(answered), thread_ts=thread)
 
     # Every message event is acknowledged here, even those ignored, so Bolt does not answer 404
     # and Slack does not retry them.
     @app.event("message")
-    def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
+    def answer_direct_message(
+        event: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         if event.get("channel_type") != "im" or not _from_a_person(event):
             return
         if not first_time(bot, event):
@@ -46,7 +56,7 @@ def register(app: App, bot: BotContext) -> None:
             bot.post(
                 client, event["channel"], greeting_message(bot.service.library.snapshot.knowledge)
             )
-        answered = bot.ask(event.get("text", ""), SURFACE_DM, user)
+        answered = bot.ask(_question(event, context), SURFACE_DM, user)
         thread = {"thread_ts": event["thread_ts"]} if event.get("thread_ts") else {}
         bot.post(client, event["channel"], bot.render(answered), **thread)
 
