@@ -13,7 +13,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
 
-from bot.settings import ENV_APP_TOKEN, ConfigError
+from bot.settings import ENV_APP_TOKEN, ENV_PORT, ConfigError
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -43,10 +43,22 @@ def serve_http(app: App, port: int) -> None:
     """Serve on every interface at `port` with waitress, a production WSGI server."""
     import waitress  # only HTTP mode needs it
 
+    try:
+        server = waitress.create_server(
+            wsgi_app(app), host="0.0.0.0", port=port, threads=HTTP_THREADS, ident="csm-vs-pm"
+        )
+    except OSError as error:
+        raise ConfigError(
+            f"cannot listen on port {port} ({error.strerror}): another program may be using it; "
+            f"set {ENV_PORT} to a free port"
+        ) from None
     logger.info("serving HTTP on port %s: POST %s, GET %s", port, EVENTS_PATH, HEALTH_PATH)
-    waitress.serve(
-        wsgi_app(app), host="0.0.0.0", port=port, threads=HTTP_THREADS, ident="csm-vs-pm"
-    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        logger.info("stopping")
+    finally:
+        server.close()
 
 
 def serve_socket(app: App, app_token: str) -> None:

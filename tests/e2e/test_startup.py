@@ -102,6 +102,14 @@ def test_slack_out_of_reach() -> None:
     assert_one_clear_line(result, "could not reach Slack", "SLACK_API_URL")
 
 
+def test_port_in_use() -> None:
+    with FakeSlack() as fake:
+        port = fake.url.rsplit(":", 1)[1]  # the fake Web API already listens there
+        result = serve({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                        "SLACK_API_URL": fake.api_url, "PORT": port})  # fmt: skip
+    assert_one_clear_line(result, f"cannot listen on port {port}", "PORT")
+
+
 def test_broken_knowledge_base(tmp_path: Path) -> None:
     (tmp_path / "sources.yaml").write_text("articles: [\n")
     result = serve({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
