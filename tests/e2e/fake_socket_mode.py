@@ -72,7 +72,11 @@ class FakeSocketMode:
             return
         request = b""
         while b"\r\n\r\n" not in request:
-            request += connection.recv(4096)
+            chunk = connection.recv(4096)
+            if not chunk:  # the app gave up before the handshake
+                connection.close()
+                return
+            request += chunk
         headers = dict(
             line.split(": ", 1) for line in request.decode().split("\r\n")[1:] if ": " in line
         )
