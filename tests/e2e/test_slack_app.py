@@ -163,6 +163,15 @@ def test_retry_of_a_handled_event_is_not_answered_twice(
     one_post(fake_slack)
 
 
+def test_retry_of_an_event_never_handled_is_answered(
+    slack_app: RunningApp, fake_slack: FakeSlack
+) -> None:
+    # The first delivery never reached us (a restart, a network cut): the retry is the question.
+    slack_app.send_event(mention("what is a pm"), headers={"X-Slack-Retry-Num": "2",
+                                                           "X-Slack-Retry-Reason": "http_error"})  # fmt: skip
+    assert header(one_post(fake_slack).params["blocks"]) == "What a Project Manager is"
+
+
 @pytest.mark.parametrize(
     "event",
     [
