@@ -504,3 +504,14 @@ def test_problem_formats_as_file_line_message() -> None:
     assert (
         str(Problem("knowledge/a.yaml", 12, "missing 'id'")) == "knowledge/a.yaml:12: missing 'id'"
     )
+
+
+def test_an_answer_side_too_long_for_slack_is_refused(tmp_path: Path) -> None:
+    text = changed(
+        CSM_ENTRY,
+        "      csm: Keeps customers getting value.\n",
+        "      csm: " + "word " * 400 + "\n",
+    )
+    file, line, message = single_problem(write_kb(tmp_path, text))
+    assert (file, line) == (str(tmp_path / "10-topics.yaml"), line_of(text, "csm: word"))
+    assert message == "'csm' is 1999 characters; keep it to 1500"  # YAML drops the last space
