@@ -16,7 +16,7 @@ from bot import __version__
 from bot.answering import SURFACE_CLI, AnswerService, Library
 from bot.curation import Curation, report
 from bot.curation.store import QuestionStore
-from bot.knowledge import KnowledgeBase, KnowledgeError, check_knowledge, load_knowledge
+from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge, read_knowledge
 from bot.matcher import Match
 from bot.render.text import render_match, render_topics
 from bot.settings import MODE_HTTP, MODE_SOCKET, ConfigError, Settings
@@ -74,13 +74,12 @@ def _topics(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Te
 
 
 def _kb_check(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
-    problems = check_knowledge(settings.knowledge_dir)
+    knowledge, problems = read_knowledge(settings.knowledge_dir)
     for problem in problems:
         out.write(f"{problem}\n")
     if problems:
         out.write(f"{len(problems)} problem(s) in {settings.knowledge_dir}\n")
         return EXIT_PROBLEM
-    knowledge = load_knowledge(settings.knowledge_dir)
     questions = sum(len(entry.questions) for entry in knowledge.entries)
     out.write(
         f"OK: {len(knowledge.entries)} entries, {questions} questions, "

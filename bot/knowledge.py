@@ -439,7 +439,13 @@ class _Checker:
                     self.report(entry.file, entry.line, f"'{entry.id}' lists itself as related")
 
 
-def _read(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
+def read_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
+    """The knowledge base at `directory` and every problem in it, in one pass.
+
+    The knowledge base holds only the entries that validated; use it only when there are no
+    problems, as `load_knowledge` does.
+    """
+    directory = Path(directory)
     checker = _Checker()
     sources_path = directory / SOURCES_FILE
     if not directory.is_dir():
@@ -463,12 +469,12 @@ def _read(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
 
 def check_knowledge(directory: Path) -> list[Problem]:
     """Every problem in the knowledge base at `directory` (empty when it is valid)."""
-    return _read(Path(directory))[1]
+    return read_knowledge(directory)[1]
 
 
 def load_knowledge(directory: Path) -> KnowledgeBase:
     """Load the knowledge base at `directory`, or raise KnowledgeError naming every problem."""
-    knowledge, problems = _read(Path(directory))
+    knowledge, problems = read_knowledge(directory)
     if problems:
         raise KnowledgeError(problems)
     return knowledge
