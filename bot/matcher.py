@@ -207,8 +207,7 @@ class Matcher:
     def match(self, question: str) -> Match:
         """Match one question; `entry` is None when nothing scores above the threshold."""
         normalized = normalize(question)
-        terms = self.terms(normalized)
-        ranked = sorted(self._score_entries(terms).items(), key=lambda item: item[1], reverse=True)
+        ranked = self._ranked(normalized)
         if not ranked:
             return Match(question, normalized, None, 0.0)
         best_index, best_score = ranked[0]
@@ -229,11 +228,16 @@ class Matcher:
 
     def closest(self, question: str) -> tuple[Entry, float] | None:
         """The best-scoring entry even below the threshold (for curators), or None if none scores."""
-        scores = self._score_entries(self.terms(normalize(question)))
-        if not scores:
+        ranked = self._ranked(normalize(question))
+        if not ranked:
             return None
-        index, score = max(scores.items(), key=lambda item: item[1])
+        index, score = ranked[0]
         return self._entries[index], round(score, 1)
+
+    def _ranked(self, normalized: str) -> list[tuple[int, float]]:
+        """Entry indexes with their scores, best first."""
+        scores = self._score_entries(self.terms(normalized))
+        return sorted(scores.items(), key=lambda item: item[1], reverse=True)
 
     def _candidates(self, query: dict[str, float]) -> set[int]:
         """Example questions sharing a meaningful word with the query, rarest words first.
