@@ -90,9 +90,14 @@ class AnswerService:
         record_id = self.recorder.record_question(match, surface, user_id)
         return Answered(match, snapshot.knowledge, record_id)
 
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """The knowledge base being served now."""
+        return self.library.snapshot.knowledge
+
     def entry(self, entry_id: str) -> tuple[KnowledgeBase, Entry | None]:
         """Look up a topic by id (for topic buttons), with the knowledge base it came from."""
-        knowledge = self.library.snapshot.knowledge
+        knowledge = self.knowledge
         return knowledge, knowledge.get(entry_id)
 
     def feedback(self, record_id: str, helpful: bool, user_id: str | None = None) -> None:

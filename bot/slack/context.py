@@ -72,7 +72,6 @@ class BotContext:
             return False
         return True
 
-
-def first_time(bot: BotContext, event: dict[str, Any]) -> bool:
-    """True the first time this message (channel + ts) is seen, whatever event carried it."""
-    return bot.answered_messages.first_time((event.get("channel"), event.get("ts")))
+    def first_time(self, event: dict[str, Any]) -> bool:
+        """True the first time this message (channel + ts) is seen, whatever event carried it."""
+        return self.answered_messages.first_time((event.get("channel"), event.get("ts")))

@@ -21,7 +21,7 @@ def register(app: App, bot: BotContext) -> None:
     def answer_command(ack: Ack, command: dict[str, Any]) -> None:
         question = command.get("text", "")
         if question.strip().lower() in HELP_WORDS:
-            text, blocks = help_message(bot.service.library.snapshot.knowledge)
+            text, blocks = help_message(bot.service.knowledge)
         else:
             answered = bot.ask(question, SURFACE_SLASH, command.get("user_id"))
             text, blocks = bot.render(answered, shareable=True)

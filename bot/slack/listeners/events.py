@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.answering import SURFACE_DM, SURFACE_MENTION
 from bot.render.blocks import greeting_message, home_view
-from bot.slack.context import BotContext, first_time
+from bot.slack.context import BotContext
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def register(app: App, bot: BotContext) -> None:
 
     @app.event("app_mention")
     def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if not _from_a_person(event) or not first_time(bot, event):
+        if not _from_a_person(event) or not bot.first_time(event):
             return
         answered = bot.ask(_question(event, context), SURFACE_MENTION, event.get("user"))
         thread = event.get("thread_ts") or event["ts"]
@@ -49,13 +49,11 @@ def register(app: App, bot: BotContext) -> None:
     ) -> None:
         if event.get("channel_type") != "im" or not _from_a_person(event):
             return
-        if not first_time(bot, event):
+        if not bot.first_time(event):
             return
         user = event.get("user")
         if user and bot.greeted.first_time(user):
-            bot.post(
-                client, event["channel"], greeting_message(bot.service.library.snapshot.knowledge)
-            )
+            bot.post(client, event["channel"], greeting_message(bot.service.knowledge))
         answered = bot.ask(_question(event, context), SURFACE_DM, user)
         thread = {"thread_ts": event["thread_ts"]} if event.get("thread_ts") else {}
         bot.post(client, event["channel"], bot.render(answered), **thread)
@@ -64,7 +62,7 @@ def register(app: App, bot: BotContext) -> None:
     def publish_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        view = home_view(bot.service.library.snapshot.knowledge)
+        view = home_view(bot.service.knowledge)
         try:
             client.views_publish(user_id=event["user"], view=view)
         except SlackApiError as error:
