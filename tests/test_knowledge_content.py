@@ -36,18 +36,9 @@ REQUIRED_IDS = [
 ]
 CSM_ONLY = ["csm-role", "csm-responsibilities", "csm-skills"]
 PM_ONLY = ["pm-role", "pm-responsibilities", "pm-skills"]
+# Every other required topic, bar help, compares the two roles.
 BOTH_SIDES = [
-    "overview",
-    "goals",
-    "lifecycle-timing",
-    "management-scope",
-    "training",
-    "approachability",
-    "success-metrics",
-    "business-impact",
-    "which-role",
-    "collaboration",
-    "miscommunication",
+    entry_id for entry_id in REQUIRED_IDS if entry_id not in {*CSM_ONLY, *PM_ONLY, "help"}
 ]
 SOURCES_DIR = Path(__file__).resolve().parents[2] / "shared" / "sources"
 COPY_RUN = 12
