@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TextIO
@@ -16,12 +17,31 @@ from bot import __version__
 from bot.answering import SURFACE_CLI, AnswerService, Library
 from bot.curation import Curation, report
 from bot.curation.store import QuestionStore
-from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge, read_knowledge
+from bot.knowledge import (
+    KnowledgeBase,
+    KnowledgeError,
+    KnowledgeFolderMissing,
+    load_knowledge,
+    read_knowledge,
+    shown_problems,
+)
 from bot.matcher import Match
 from bot.render.text import render_match, render_topics
-from bot.settings import MODE_HTTP, MODE_SOCKET, ConfigError, Settings
+from bot.settings import (
+    ENV_KNOWLEDGE_DIR,
+    MODE_HTTP,
+    MODE_SOCKET,
+    SERVER_SETTINGS,
+    STORE_SETTINGS,
+    ConfigError,
+    Settings,
+)
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+# What a shell reports for a process ended by a signal: 128 + its number (130 for Ctrl+C, 141
+# when whoever read the output, e.g. `| head -1`, stopped reading).
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_BROKEN_PIPE = 128 + getattr(signal, "SIGPIPE", 13)
 NO_SLACK_HINT = (
     "\nNo Slack credentials are set, so there is nothing to serve. Ask offline instead:\n"
     '  csm-vs-pm ask "What skills does a CSM need?"\n'
@@ -45,8 +65,12 @@ def _questions(args: argparse.Namespace, stdin: TextIO) -> Iterable[str]:
     return [" ".join(args.question)]
 
 
+def _load(settings: Settings) -> KnowledgeBase:
+    return load_knowledge(settings.knowledge_dir, max_file_bytes=settings.knowledge_max_file_bytes)
+
+
 def _ask(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
-    knowledge = load_knowledge(settings.knowledge_dir)
+    knowledge = _load(settings)
     store = QuestionStore.from_settings(settings) if args.log else None
     service = AnswerService(Library(knowledge), store)
     try:
@@ -69,14 +93,16 @@ def _report(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Te
 
 
 def _topics(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
-    out.write(render_topics(load_knowledge(settings.knowledge_dir)) + "\n")
+    out.write(render_topics(_load(settings)) + "\n")
     return EXIT_OK
 
 
 def _kb_check(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
-    knowledge, problems = read_knowledge(settings.knowledge_dir)
-    for problem in problems:
-        out.write(f"{problem}\n")
+    knowledge, problems = read_knowledge(
+        settings.knowledge_dir, max_file_bytes=settings.knowledge_max_file_bytes
+    )
+    for line in shown_problems(problems):
+        out.write(f"{line}\n")
     if problems:
         out.write(f"{len(problems)} problem(s) in {settings.knowledge_dir}\n")
         return EXIT_PROBLEM
@@ -98,7 +124,7 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Tex
     from bot.slack.app import build_app
     from bot.slack.server import serve_http, serve_socket
 
-    library = Library(load_knowledge(settings.knowledge_dir))
+    library = Library(_load(settings))
     curation = Curation.start(settings, library)
     try:
         app = build_app(settings, AnswerService(library, curation.store))
@@ -130,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="serve POST /slack/events and GET /healthz on $PORT (default 3000)")  # fmt: skip
     modes.add_argument("--socket", dest="mode", action="store_const", const=MODE_SOCKET,
                        help="connect over Socket Mode (needs SLACK_APP_TOKEN)")  # fmt: skip
-    serve.set_defaults(handler=_serve, mode=None)
+    serve.set_defaults(handler=_serve, mode=None, unused_settings=())
 
     ask = commands.add_parser(
         "ask",
@@ -150,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="record the questions for `report` (surface cli), in DATABASE_PATH",
     )
-    ask.set_defaults(handler=_ask)
+    ask.set_defaults(handler=_ask, unused_settings=SERVER_SETTINGS)
 
     report_command = commands.add_parser(
         "report",
@@ -159,12 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(near-duplicates grouped), answers voted not helpful, most asked topics.",
     )
     report.add_arguments(report_command)
-    report_command.set_defaults(handler=_report)
+    report_command.set_defaults(handler=_report, unused_settings=SERVER_SETTINGS)
 
     topics = commands.add_parser(
         "topics", help="list the topics the bot knows", description="List every topic."
     )
-    topics.set_defaults(handler=_topics)
+    topics.set_defaults(handler=_topics, unused_settings=SERVER_SETTINGS + STORE_SETTINGS)
 
     kb = commands.add_parser("kb", help="knowledge-base tools", description="Knowledge-base tools.")
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="COMMAND", required=True)
@@ -173,8 +199,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate knowledge/*.yaml",
         description="Validate the knowledge base; print one file:line line per problem.",
     )
-    check.set_defaults(handler=_kb_check)
+    check.set_defaults(handler=_kb_check, unused_settings=SERVER_SETTINGS + STORE_SETTINGS)
     return parser
+
+
+def _unused_settings(args: argparse.Namespace) -> tuple[str, ...]:
+    """The environment variables this command does not read (a bad value there is no concern)."""
+    unused = tuple(getattr(args, "unused_settings", ()))
+    if args.command == "ask" and not args.log:
+        unused += STORE_SETTINGS
+    return unused
 
 
 def main(
@@ -187,7 +221,7 @@ def main(
     args = parser.parse_args(argv)
     load_dotenv(override=False)
     try:
-        settings = Settings.from_env(os.environ)
+        settings = Settings.from_env(os.environ, ignore=_unused_settings(args))
         if args.command is None:
             if settings.slack_configured:
                 return _serve(parser.parse_args(["serve"]), settings, out, stdin)
@@ -198,7 +232,30 @@ def main(
     except ConfigError as error:
         print(f"csm-vs-pm: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except KnowledgeError as error:
-        for problem in error.problems:
-            print(f"csm-vs-pm: invalid knowledge base: {problem}", file=sys.stderr)
+    except KnowledgeFolderMissing as error:
+        print(
+            f"csm-vs-pm: no knowledge folder at {error.directory}; "
+            f"set {ENV_KNOWLEDGE_DIR} to the folder of *.yaml files",
+            file=sys.stderr,
+        )
         return EXIT_PROBLEM
+    except KnowledgeError as error:
+        for line in shown_problems(error.problems):
+            print(f"csm-vs-pm: invalid knowledge base: {line}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except BrokenPipeError:
+        _stop_writing(out)
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def _stop_writing(out: TextIO) -> None:
+    """After the reader of standard output went away: send what is still buffered nowhere.
+
+    Otherwise Python's own flush at exit fails again and prints "Exception ignored" on stderr.
+    """
+    if out is sys.stdout:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

@@ -6,8 +6,9 @@ same messages serve `csm-vs-pm kb check` and the refusal to start on a broken kn
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 
 from bot.normalize import normalize
+from bot.settings import DEFAULT_KNOWLEDGE_MAX_FILE_BYTES, ENV_KNOWLEDGE_MAX_FILE_MB
 
 SOURCES_FILE = "sources.yaml"
 MIN_QUESTIONS = 7  # the canonical question and at least six alternate phrasings
@@ -24,6 +26,7 @@ MAX_SIDE_CHARS = 1500
 MAX_SUMMARY_CHARS = 700
 MAX_NOTE_CHARS = 700
 MAX_TITLE_CHARS = 120
+MAX_PROBLEMS_SHOWN = 50  # `kb check` and the reload log stop listing here, then give a count
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ENTRY_KEYS = {"id", "title", "questions", "answer", "sources", "related"}
 _ANSWER_KEYS = {"summary", "csm", "pm", "note"}
@@ -48,6 +51,26 @@ class KnowledgeError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(problem) for problem in problems))
+
+
+class KnowledgeFolderMissing(KnowledgeError):
+    """There is no folder where the knowledge base should be: a setting to fix, not a file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        super().__init__([Problem(str(directory), 0, f"no knowledge folder at {directory}")])
+
+
+def shown_problems(problems: list[Problem], limit: int = MAX_PROBLEMS_SHOWN) -> list[str]:
+    """The first `limit` problems as lines, then one line counting the rest (if any).
+
+    A broken or hostile file can hold hundreds of thousands of problems; nobody reads past the
+    first screenful, and printing or logging them all costs more than the check itself.
+    """
+    lines = [str(problem) for problem in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"... and {len(problems) - limit} more problem(s) not shown")
+    return lines
 
 
 @dataclass(frozen=True)
@@ -131,7 +154,82 @@ class KnowledgeBase:
         return sorted(self.entries, key=lambda entry: entry.id == "help")
 
 
+# --- reading the files ------------------------------------------------------------------------
+
+# Only regular files inside the knowledge folder are read: a FIFO would block the reader forever, a
+# link to /dev/zero never ends, and a link out of the folder would echo someone else's file.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.3g} MB"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether `path`, links followed, lies in `folder` (links followed too)."""
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _read_bytes(path: Path, folder: Path, limit: int, problems: list[Problem]) -> bytes | None:
+    """The bytes of one knowledge file, or None after adding a problem saying why not.
+
+    The file is opened without blocking and checked on the open descriptor, so a FIFO or a
+    device swapped in after listing is refused rather than read; at most `limit` + 1 bytes are
+    read, so a file that grows meanwhile cannot get past the size limit either.
+    """
+    name = str(path)
+    try:
+        if path.is_symlink() and not _inside(path, folder):
+            problems.append(Problem(name, 1, "a link to outside the knowledge folder; not read"))
+            return None
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop on Python < 3.13
+        problems.append(Problem(name, 1, f"cannot read the file: {error}"))
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            problems.append(
+                Problem(name, 1, "not a regular file (a folder, FIFO or device); not read")
+            )
+            return None
+        too_big = status.st_size > limit
+        data = b"" if too_big else handle.read(limit + 1)
+    if too_big or len(data) > limit:
+        size = _megabytes(max(status.st_size, len(data)))
+        problems.append(
+            Problem(
+                name,
+                1,
+                f"the file is {size}, over the {_megabytes(limit)} limit for a knowledge file "
+                f"(raise it with {ENV_KNOWLEDGE_MAX_FILE_MB} if this is really one file)",
+            )
+        )
+        return None
+    return data
+
+
+def _decode(data: bytes, name: str, problems: list[Problem]) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        problems.append(Problem(name, line, "cannot read the file: it is not UTF-8 text"))
+        return None
+
+
 # --- YAML with line numbers -------------------------------------------------------------------
+
+# libyaml (C) when PyYAML was built with it: about 12x faster than the pure-Python parser.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Knowledge files nest about five levels deep. The bound keeps a hostile file from exhausting
+# the stack (libyaml's composer recurses in C) or costing quadratic time in the scanner.
+MAX_NESTING = 64
+_STR_TAG = "tag:yaml.org,2002:str"
+_COLLECTION_TAGS = {
+    yaml.MappingStartEvent: "tag:yaml.org,2002:map",
+    yaml.SequenceStartEvent: "tag:yaml.org,2002:seq",
+}
 
 
 class _Located(dict):
@@ -151,61 +249,163 @@ class _LocatedList(list):
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    duplicate_keys: list[tuple[str, int]]
+class _Refused(Exception):
+    """Something this reader does not accept in a knowledge file, at a line."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[_Located]:
-    data = _Located()
-    data.line = node.start_mark.line + 1
-    data.key_lines = {}
-    yield data
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in data.key_lines:
-            loader.duplicate_keys.append((str(key), key_node.start_mark.line + 1))
-        data.key_lines[key] = key_node.start_mark.line + 1
-        data[key] = loader.construct_object(value_node, deep=True)
+_NO_KEY = object()  # an open mapping is waiting for a key, not a value
+_SKIP = object()  # the key was unusable (already reported): drop its value
 
 
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> Iterator[_LocatedList]:
-    data = _LocatedList()
-    data.line = node.start_mark.line + 1
-    data.item_lines = [item.start_mark.line + 1 for item in node.value]
-    yield data
-    data.extend(loader.construct_object(item, deep=True) for item in node.value)
+# A plain scalar starting with none of these characters is text: no implicit resolver (numbers,
+# booleans, null, dates) can match it, so most scalars skip resolution altogether.
+_RESOLVABLE_FIRST_CHARS = frozenset(_YamlLoader.yaml_implicit_resolvers)
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+def _scalar(loader: Any, event: yaml.ScalarEvent, line: int) -> Any:
+    """A scalar's value, resolved as yaml.safe_load would (text, numbers, booleans, dates)."""
+    tag = event.tag
+    implicit = tag is None or tag == "!"
+    if implicit:
+        if not event.implicit[0]:  # quoted or block text
+            return event.value
+        tag = loader.resolve(yaml.ScalarNode, event.value, (True, False))
+    if tag == _STR_TAG:
+        return event.value
+    construct = _YamlLoader.yaml_constructors.get(tag)
+    if construct is None or tag is None:
+        if implicit:  # YAML 1.1 oddities such as `<<` or `=` read as the text they are
+            return event.value
+        raise _Refused(line, f"unsupported tag {tag!r}")
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+    try:
+        return construct(loader, node)
+    except Exception as error:  # a constructor meeting text it cannot convert
+        raise _Refused(line, f"cannot read {event.value!r} as {tag}: {error}") from None
 
 
-def _read_yaml(path: Path, problems: list[Problem]) -> Any:
-    """Parse one file, turning syntax errors and duplicate keys into located problems."""
+def _build(loader: Any, name: str, problems: list[Problem]) -> Any:
+    """Turn the event stream into `_Located` / `_LocatedList` / scalars, with an explicit stack.
+
+    No recursion, so depth is bounded by `MAX_NESTING` rather than by the interpreter's stack.
+    Aliases are refused: knowledge files do not need them, and an alias repeated many times
+    would multiply a small file into a huge amount of work. This loop runs once per YAML event
+    (about 40 per entry), so it keeps to local names and the common cases first.
+    """
+    scalar_event, mapping_start, sequence_start = (
+        yaml.ScalarEvent,
+        yaml.MappingStartEvent,
+        yaml.SequenceStartEvent,
+    )
+    collection_end = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    fast_text = None not in _RESOLVABLE_FIRST_CHARS
+    open_collections: list[_Located | _LocatedList] = []
+    pending_keys: list[Any] = []  # per open collection: _NO_KEY, _SKIP or (key, line)
+    document: Any = None
+    documents = 0
+    get_event = loader.get_event
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is scalar_event:
+            line = event.start_mark.line + 1
+            value = event.value
+            if event.tag is not None or (
+                event.implicit[0]
+                and not (fast_text and value and value[0] not in _RESOLVABLE_FIRST_CHARS)
+            ):
+                value = _scalar(loader, event, line)
+        elif kind is mapping_start or kind is sequence_start:
+            line = event.start_mark.line + 1
+            if len(open_collections) >= MAX_NESTING:
+                raise _Refused(line, f"nested more than {MAX_NESTING} levels deep")
+            if event.tag not in (None, "!", _COLLECTION_TAGS[kind]):
+                raise _Refused(line, f"unsupported tag {event.tag!r}")
+            collection: _Located | _LocatedList
+            if kind is mapping_start:
+                collection = _Located()
+                collection.key_lines = {}
+            else:
+                collection = _LocatedList()
+                collection.item_lines = []
+            collection.line = line
+            open_collections.append(collection)
+            pending_keys.append(_NO_KEY)
+            continue
+        elif kind in collection_end:
+            value = open_collections.pop()
+            pending_keys.pop()
+            line = value.line
+        elif kind is yaml.AliasEvent:
+            raise _Refused(
+                event.start_mark.line + 1,
+                f"aliases (*{event.anchor}) are not allowed in knowledge files; "
+                "write the value out in full",
+            )
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _Refused(
+                    event.start_mark.line + 1,
+                    "expected one YAML document, found a second one ('---')",
+                )
+            continue
+        elif kind is yaml.StreamEndEvent:
+            return document
+        else:  # stream start, document end
+            continue
+
+        if not open_collections:
+            document = value
+            continue
+        parent = open_collections[-1]
+        if isinstance(parent, _LocatedList):
+            parent.append(value)
+            parent.item_lines.append(line)
+            continue
+        key = pending_keys[-1]
+        if key is _NO_KEY:  # this value is a key
+            if isinstance(value, (dict, list)):
+                problems.append(Problem(name, line, "a key must be plain text, not a list or map"))
+                pending_keys[-1] = _SKIP
+            else:
+                pending_keys[-1] = (value, line)
+            continue
+        pending_keys[-1] = _NO_KEY
+        if key is _SKIP:
+            continue
+        key, key_line = key
+        if key in parent.key_lines:
+            problems.append(Problem(name, key_line, f"duplicate key '{key}'"))
+        parent.key_lines[key] = key_line
+        parent[key] = value
+
+
+def _read_yaml(path: Path, folder: Path, limit: int, problems: list[Problem]) -> Any:
+    """Read and parse one file, turning every problem into a located one (None if unusable)."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        problems.append(Problem(name, 1, f"cannot read the file: {error}"))
+    data = _read_bytes(path, folder, limit, problems)
+    text = None if data is None else _decode(data, name, problems)
+    if text is None:
         return None
-    loader = _LineLoader(text)
-    loader.duplicate_keys = []
+    loader = _YamlLoader(text)
     try:
-        document = loader.get_single_data()
+        return _build(loader, name, problems)
+    except _Refused as refused:
+        problems.append(Problem(name, refused.line, f"invalid YAML: {refused}"))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         problems.append(Problem(name, line, f"invalid YAML: {error.problem or error.context}"))
-        return None
     except yaml.YAMLError as error:
         problems.append(Problem(name, 1, f"invalid YAML: {error}"))
-        return None
     finally:
         loader.dispose()
-    problems.extend(
-        Problem(name, line, f"duplicate key '{key}'") for key, line in loader.duplicate_keys
-    )
-    return document
+    return None
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -214,8 +414,13 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
 class _Checker:
     """Collects problems while turning parsed YAML into dataclasses."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path, max_file_bytes: int) -> None:
+        self.folder = folder
+        self.max_file_bytes = max_file_bytes
         self.problems: list[Problem] = []
+        # Each question's normal form, computed once: the check for empty questions and the
+        # check for questions shared between entries both need it.
+        self.normal_forms: dict[str, str] = {}
         # sources.yaml is reported once when unusable, not again at every citation.
         self.sources_usable = True
         # Entries with a valid id that failed validation: not "missing" when related to.
@@ -223,6 +428,15 @@ class _Checker:
 
     def report(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
+
+    def read_yaml(self, path: Path) -> Any:
+        return _read_yaml(path, self.folder, self.max_file_bytes, self.problems)
+
+    def normal_form(self, question: str) -> str:
+        found = self.normal_forms.get(question)
+        if found is None:
+            found = self.normal_forms[question] = normalize(question)
+        return found
 
     def text(
         self, file: str, mapping: _Located, key: str, *, required: bool, limit: int
@@ -250,7 +464,7 @@ class _Checker:
 
     def articles(self, path: Path) -> dict[str, Article]:
         file = str(path)
-        document = _read_yaml(path, self.problems)
+        document = self.read_yaml(path)
         if document is None:
             return {}
         raw_articles = document.get("articles") if isinstance(document, _Located) else None
@@ -290,7 +504,7 @@ class _Checker:
 
     def entries(self, path: Path, articles: dict[str, Article]) -> list[Entry]:
         file = str(path)
-        document = _read_yaml(path, self.problems)
+        document = self.read_yaml(path)
         if document is None:
             return []
         raw_entries = document.get("entries") if isinstance(document, _Located) else None
@@ -348,7 +562,7 @@ class _Checker:
             return [], []
         valid, valid_lines = [], []
         for question, question_line in zip(questions, questions.item_lines, strict=True):
-            if not isinstance(question, str) or not normalize(question):
+            if not isinstance(question, str) or not self.normal_form(question):
                 self.report(
                     file, question_line, "a question must be non-empty text with words in it"
                 )
@@ -427,7 +641,7 @@ class _Checker:
         question_owner: dict[str, str] = {}
         for entry in entries:
             for question, line in zip(entry.questions, entry.question_lines, strict=True):
-                owner = question_owner.setdefault(normalize(question), entry.id)
+                owner = question_owner.setdefault(self.normal_form(question), entry.id)
                 if owner != entry.id:
                     self.report(entry.file, line, f"question '{question}' is also under '{owner}'")
             for related_id in entry.related:
@@ -439,42 +653,60 @@ class _Checker:
                     self.report(entry.file, entry.line, f"'{entry.id}' lists itself as related")
 
 
-def read_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
+def knowledge_files(directory: Path) -> list[Path]:
+    """The topic files of the knowledge folder, in load order (name order; hidden files skipped).
+
+    Editors leave hidden files beside the ones being edited (Emacs' `.#name.yaml` lock links);
+    they are not knowledge.
+    """
+    return [
+        path
+        for path in sorted(Path(directory).glob("*.yaml"))
+        if path.name != SOURCES_FILE and not path.name.startswith(".")
+    ]
+
+
+def read_knowledge(
+    directory: Path, *, max_file_bytes: int = DEFAULT_KNOWLEDGE_MAX_FILE_BYTES
+) -> tuple[KnowledgeBase, list[Problem]]:
     """The knowledge base at `directory` and every problem in it, in one pass.
 
     The knowledge base holds only the entries that validated; use it only when there are no
-    problems, as `load_knowledge` does.
+    problems, as `load_knowledge` does. Files over `max_file_bytes` are refused unread. Raises
+    KnowledgeFolderMissing when `directory` is not a folder.
     """
     directory = Path(directory)
-    checker = _Checker()
-    sources_path = directory / SOURCES_FILE
     if not directory.is_dir():
-        missing = "knowledge directory not found (set KNOWLEDGE_DIR to the folder of *.yaml files)"
-        return KnowledgeBase((), {}), [Problem(str(directory), 0, missing)]
-    if not sources_path.is_file():
+        raise KnowledgeFolderMissing(directory)
+    checker = _Checker(directory, max_file_bytes)
+    sources_path = directory / SOURCES_FILE
+    if not sources_path.exists() and not sources_path.is_symlink():
         checker.report(str(sources_path), 0, "missing: it lists the source articles entries cite")
         articles: dict[str, Article] = {}
     else:
         articles = checker.articles(sources_path)
     checker.sources_usable = bool(articles)
     entries: list[Entry] = []
-    for path in sorted(directory.glob("*.yaml")):
-        if path.name != SOURCES_FILE:
-            entries.extend(checker.entries(path, articles))
+    for path in knowledge_files(directory):
+        entries.extend(checker.entries(path, articles))
     if not entries and not checker.problems:
         checker.report(str(directory), 0, "no entries found in any *.yaml file")
     checker.across_entries(entries)
     return KnowledgeBase(tuple(entries), articles), checker.problems
 
 
-def check_knowledge(directory: Path) -> list[Problem]:
+def check_knowledge(
+    directory: Path, *, max_file_bytes: int = DEFAULT_KNOWLEDGE_MAX_FILE_BYTES
+) -> list[Problem]:
     """Every problem in the knowledge base at `directory` (empty when it is valid)."""
-    return read_knowledge(directory)[1]
+    return read_knowledge(directory, max_file_bytes=max_file_bytes)[1]
 
 
-def load_knowledge(directory: Path) -> KnowledgeBase:
+def load_knowledge(
+    directory: Path, *, max_file_bytes: int = DEFAULT_KNOWLEDGE_MAX_FILE_BYTES
+) -> KnowledgeBase:
     """Load the knowledge base at `directory`, or raise KnowledgeError naming every problem."""
-    knowledge, problems = read_knowledge(directory)
+    knowledge, problems = read_knowledge(directory, max_file_bytes=max_file_bytes)
     if problems:
         raise KnowledgeError(problems)
     return knowledge

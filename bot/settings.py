@@ -7,11 +7,16 @@ pass their own mapping instead of touching `os.environ`.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 ENV_KNOWLEDGE_DIR = "KNOWLEDGE_DIR"
+# Knowledge files bigger than this are refused unread (a hostile or mistaken file, not a topic).
+ENV_KNOWLEDGE_MAX_FILE_MB = "KNOWLEDGE_MAX_FILE_MB"
+DEFAULT_KNOWLEDGE_MAX_FILE_MB = 5
+DEFAULT_KNOWLEDGE_MAX_FILE_BYTES = DEFAULT_KNOWLEDGE_MAX_FILE_MB * 1_000_000
 ENV_LOG_LEVEL = "LOG_LEVEL"
 # Slack (bot/slack): credentials, where the Web API lives, and the HTTP port.
 ENV_BOT_TOKEN = "SLACK_BOT_TOKEN"
@@ -33,20 +38,49 @@ DEFAULT_RETENTION_DAYS = 90
 _FALSE_WORDS = {"0", "false", "no", "off"}
 _TRUE_WORDS = {"1", "true", "yes", "on", ""}
 
+# Building the package maps the checkout's top-level knowledge/ to this folder inside `bot`
+# (pyproject.toml, [tool.setuptools.package-dir]), so an installed wheel carries its own copy.
+PACKAGED_KNOWLEDGE = "bundled_knowledge"
 _CHECKOUT_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+# Settings only `serve` reads, and the ones only commands that open the question store read.
+# Other commands ignore them (they keep their defaults), so `PORT=abc csm-vs-pm topics` works.
+# A setting missing from both lists is checked by every command: refused, never silently unused.
+SERVER_SETTINGS = (
+    ENV_LOG_LEVEL,
+    ENV_BOT_TOKEN,
+    ENV_SIGNING_SECRET,
+    ENV_APP_TOKEN,
+    ENV_API_URL,
+    ENV_PORT,
+    ENV_ESCALATION_CHANNEL,
+)
+STORE_SETTINGS = (ENV_DATABASE_PATH, ENV_LOG_QUESTIONS, ENV_RETENTION_DAYS, ENV_USER_HASH_SALT)
 
 
 class ConfigError(Exception):
     """A configuration mistake, explained in one line for the person starting the bot."""
 
 
-def default_knowledge_dir() -> Path:
-    """The checkout's `knowledge/`, where curators edit it, else `knowledge/` in the working folder.
+def packaged_knowledge_dir() -> Path | None:
+    """The knowledge base shipped inside the installed package, or None (e.g. in a checkout).
 
-    A non-editable install (a deployment that ran `pip install .`) has no checkout beside the
-    package, so it reads the app folder's copy; `KNOWLEDGE_DIR` overrides both.
+    Found with importlib.resources, so it is wherever pip, pipx or a wheel put the package. It
+    is read-only: curators edit the checkout's `knowledge/` or a folder named by KNOWLEDGE_DIR.
     """
-    return _CHECKOUT_KNOWLEDGE if _CHECKOUT_KNOWLEDGE.is_dir() else Path.cwd() / "knowledge"
+    folder = resources.files("bot") / PACKAGED_KNOWLEDGE
+    # pip and pipx install wheels unpacked; a zipped package has no folder to read from.
+    return folder if isinstance(folder, Path) and folder.is_dir() else None
+
+
+def default_knowledge_dir() -> Path:
+    """The packaged knowledge base when installed, else the checkout's `knowledge/`.
+
+    `KNOWLEDGE_DIR` overrides both. In a checkout (and an editable install) curators edit
+    `knowledge/` and the running bot reloads it; an installed package answers from its own copy
+    from whatever folder it is started in.
+    """
+    return packaged_knowledge_dir() or _CHECKOUT_KNOWLEDGE
 
 
 def default_database_path(environ: Mapping[str, str]) -> Path:
@@ -65,6 +99,20 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     return word not in _FALSE_WORDS
 
 
+def _megabytes(environ: Mapping[str, str], name: str, default: int) -> int:
+    """A size given in MB (decimals allowed) as a number of bytes."""
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        size = float(value)
+    except ValueError:
+        size = 0.0
+    if not 0 < size < 1e6:  # also refuses nan and inf
+        raise ConfigError(f"{name}={value!r} is not a size in MB; use e.g. {default // 1_000_000}")
+    return int(size * 1_000_000)
+
+
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     value = environ.get(name, "").strip()
     if not value:
@@ -79,6 +127,7 @@ class Settings:
     """Everything the bot can be configured with."""
 
     knowledge_dir: Path
+    knowledge_max_file_bytes: int = DEFAULT_KNOWLEDGE_MAX_FILE_BYTES
     log_level: str = "INFO"
     database_path: Path = field(default_factory=lambda: default_database_path(os.environ))
     log_questions: bool = True
@@ -122,8 +171,14 @@ class Settings:
             )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        """Read settings from an environment mapping, raising ConfigError on a bad value."""
+    def from_env(cls, environ: Mapping[str, str], *, ignore: Collection[str] = ()) -> Settings:
+        """Read settings from an environment mapping, raising ConfigError on a bad value.
+
+        Variables named in `ignore` are not read (they keep their defaults): a command passes
+        the settings it does not use, so a bad value there does not stop it.
+        """
+        if ignore:
+            environ = {name: value for name, value in environ.items() if name not in ignore}
         knowledge_dir = environ.get(ENV_KNOWLEDGE_DIR)
         log_level = environ.get(ENV_LOG_LEVEL, "INFO").strip().upper() or "INFO"
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
@@ -132,6 +187,9 @@ class Settings:
             )
         return cls(
             knowledge_dir=Path(knowledge_dir) if knowledge_dir else default_knowledge_dir(),
+            knowledge_max_file_bytes=_megabytes(
+                environ, ENV_KNOWLEDGE_MAX_FILE_MB, DEFAULT_KNOWLEDGE_MAX_FILE_BYTES
+            ),
             log_level=log_level,
             database_path=Path(
                 environ.get(ENV_DATABASE_PATH) or default_database_path(environ)

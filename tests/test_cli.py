@@ -243,12 +243,20 @@ def test_topics_on_a_broken_kb_refuses(broken_kb: Path, capsys: pytest.CaptureFi
     assert expected_problems(broken_kb)[0] in capsys.readouterr().err
 
 
-def test_missing_knowledge_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("argv", [["kb", "check"], ["ask", "what is a csm"], ["topics"]])
+def test_missing_knowledge_dir(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Said as what it is: no folder there, and which setting names the folder."""
     monkeypatch.setenv("KNOWLEDGE_DIR", str(tmp_path / "nowhere"))
-    code, text = run("kb", "check")
-    assert code == 1
-    assert text.startswith(f"{tmp_path / 'nowhere'}:")
-    assert "knowledge directory not found" in text
+    assert run(*argv) == (1, "")
+    assert capsys.readouterr().err == (
+        f"csm-vs-pm: no knowledge folder at {tmp_path / 'nowhere'}; "
+        "set KNOWLEDGE_DIR to the folder of *.yaml files\n"
+    )
 
 
 # --- --help -----------------------------------------------------------------------------------

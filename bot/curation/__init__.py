@@ -34,7 +34,10 @@ class Curation:
     @classmethod
     def start(cls, settings: Settings, library: Library) -> Curation:
         store = QuestionStore.from_settings(settings)
-        return cls(store, KnowledgeWatcher(settings.knowledge_dir, library).start())
+        watcher = KnowledgeWatcher(
+            settings.knowledge_dir, library, max_file_bytes=settings.knowledge_max_file_bytes
+        )
+        return cls(store, watcher.start())
 
     def stop(self) -> None:
         """Stop watching, then write what is queued (bounded wait)."""

@@ -6,9 +6,14 @@ On a change it loads and validates the whole directory with `load_knowledge`:
 
 - valid: `Library.replace` builds the new matcher and swaps the pair in one assignment, so a
   request sees either the old knowledge base or the new one, never a mix ("reloaded N entries");
-- invalid: every problem is logged as the same `file:line: message` line `kb check` prints, and
-  the previous knowledge base keeps serving. A file caught half-written (it changes again while
-  being read) is not reported; the next poll reads the finished file.
+- invalid: the problems are logged as the same `file:line: message` lines `kb check` prints (at
+  most `MAX_PROBLEMS_SHOWN`, then a count), once per change, and the previous knowledge base
+  keeps serving until the files change again. A file caught half-written (it changes again
+  while being read) is not reported; the next poll reads the finished file.
+
+Only regular files inside the folder are read, without blocking (see `bot.knowledge`), so a FIFO
+or a device named `*.yaml` cannot stall the watcher. The package's own read-only copy of the
+knowledge base (`bot.settings.packaged_knowledge_dir`) is not watched: nobody edits it.
 
 Start it right after loading the knowledge base the app serves: `KnowledgeWatcher(dir,
 library).start()`; `stop()` on shutdown.
@@ -16,13 +21,22 @@ library).start()`; `stop()` on shutdown.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from bot.answering import Library
-from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.knowledge import (
+    SOURCES_FILE,
+    KnowledgeBase,
+    KnowledgeError,
+    knowledge_files,
+    load_knowledge,
+    shown_problems,
+)
+from bot.settings import DEFAULT_KNOWLEDGE_MAX_FILE_BYTES, packaged_knowledge_dir
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +48,10 @@ Signature = tuple[tuple[str, int, int, int], ...]
 def signature(directory: Path) -> Signature:
     """What identifies the current state of `directory/*.yaml`: name, size, mtime, inode."""
     state = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path in [directory / SOURCES_FILE, *knowledge_files(directory)]:
         try:
-            status = path.stat()
-        except OSError:  # removed between listing and looking
+            status = path.stat()  # never blocks, whatever kind of file it is
+        except (OSError, RuntimeError):  # removed between listing and looking; a link loop
             continue
         state.append((path.name, status.st_size, status.st_mtime_ns, status.st_ino))
     return tuple(state)
@@ -52,18 +66,28 @@ class KnowledgeWatcher:
         library: Library,
         *,
         interval: float = DEFAULT_INTERVAL,
-        load: Callable[[Path], KnowledgeBase] = load_knowledge,
+        max_file_bytes: int = DEFAULT_KNOWLEDGE_MAX_FILE_BYTES,
+        load: Callable[[Path], KnowledgeBase] | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.library = library
         self.interval = interval
-        self._load = load
+        self._load = load or functools.partial(load_knowledge, max_file_bytes=max_file_bytes)
         self._seen = signature(self.directory)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @property
+    def watches(self) -> bool:
+        """False for the package's own read-only copy of the knowledge base: nobody edits it."""
+        packaged = packaged_knowledge_dir()
+        return packaged is None or self.directory.resolve() != packaged.resolve()
+
     def start(self) -> KnowledgeWatcher:
         """Start polling in a daemon thread; the files as they are now count as already loaded."""
+        if not self.watches:
+            logger.info("serving the packaged knowledge base in %s (not watched)", self.directory)
+            return self
         if self._thread is None:
             self._seen = signature(self.directory)
             self._stopping.clear()
@@ -81,19 +105,20 @@ class KnowledgeWatcher:
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval):
-            try:
-                self.check()
-            except Exception:  # never let one bad poll end the watching
-                logger.exception("knowledge reload failed; still serving the previous one")
+            self.check()
 
     def check(self) -> bool | None:
         """Look once: True if a new knowledge base is now served, False if an edit was refused,
-        None if nothing (finished) changed."""
+        None if nothing (finished) changed.
+
+        A refused state is logged once: the next attempt waits for the files to change again.
+        """
         before = signature(self.directory)
         if before == self._seen:
             return None
         try:
             knowledge = self._load(self.directory)
+            self.library.replace(knowledge)
         except KnowledgeError as error:
             if signature(self.directory) != before:
                 return None  # still being written: judge the finished file on the next poll
@@ -106,10 +131,13 @@ class KnowledgeWatcher:
                 self.directory,
                 serving,
             )
-            for problem in error.problems:
-                logger.error("%s", problem)
+            for line in shown_problems(error.problems):
+                logger.error("%s", line)
             return False
-        self.library.replace(knowledge)
+        except Exception:  # a bug, not a bad file: say so once, keep serving, keep watching
+            self._seen = before
+            logger.exception("knowledge reload failed; still serving the previous one")
+            return False
         self._seen = before
         logger.info("reloaded %d entries from %s", len(knowledge.entries), self.directory)
         return True

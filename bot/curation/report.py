@@ -434,7 +434,9 @@ def run(args: argparse.Namespace, settings: Settings) -> str:
     problems (KnowledgeError) rather than guessing.
     """
     try:
-        knowledge: KnowledgeBase | None = load_knowledge(settings.knowledge_dir)
+        knowledge: KnowledgeBase | None = load_knowledge(
+            settings.knowledge_dir, max_file_bytes=settings.knowledge_max_file_bytes
+        )
     except KnowledgeError:
         if args.suggest:
             raise
