@@ -1,0 +1,1 @@
+"""Maintenance scripts for the project's own files (not part of the installed bot)."""
