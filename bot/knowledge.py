@@ -186,7 +186,7 @@ def _read_bytes(path: Path, folder: Path, limit: int, problems: list[Problem]) -
     except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop on Python < 3.13
         problems.append(Problem(name, 1, f"cannot read the file: {error}"))
         return None
-    with os.fdopen(descriptor, "rb") as handle:
+    try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             problems.append(
@@ -194,7 +194,10 @@ def _read_bytes(path: Path, folder: Path, limit: int, problems: list[Problem]) -
             )
             return None
         too_big = status.st_size > limit
-        data = b"" if too_big else handle.read(limit + 1)
+        with open(descriptor, "rb", closefd=False) as handle:
+            data = b"" if too_big else handle.read(limit + 1)
+    finally:
+        os.close(descriptor)
     if too_big or len(data) > limit:
         size = _megabytes(max(status.st_size, len(data)))
         problems.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from io import StringIO
@@ -322,3 +323,121 @@ def test_python_m_bot_on_a_broken_kb_in_a_subprocess(tmp_path: Path) -> None:
     checked = run_module("kb", "check", env=env)
     assert checked.returncode == 1
     assert set(expected_problems(tmp_path)) <= set(checked.stdout.splitlines())
+
+
+# --- each command reads only the settings it uses --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "argv"),
+    [
+        ("PORT", "abc", ["topics"]),
+        ("LOG_LEVEL", "verbose", ["ask", "x"]),
+        ("SLACK_API_URL", "nonsense", ["kb", "check"]),
+        ("RETENTION_DAYS", "soon", ["ask", "what is a csm"]),  # only `ask --log` opens the store
+    ],
+)
+def test_a_setting_the_command_does_not_use_does_not_stop_it(
+    variable: str, value: str, argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, value)
+    code, text = run(*argv)
+    assert code == 0
+    assert text
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "argv"),
+    [
+        ("PORT", "abc", ["serve"]),
+        ("RETENTION_DAYS", "soon", ["ask", "--log", "what is a csm"]),
+        ("KNOWLEDGE_MAX_FILE_MB", "big", ["topics"]),
+    ],
+)
+def test_a_setting_the_command_uses_is_still_checked(
+    variable: str,
+    value: str,
+    argv: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert run(*argv) == (2, "")
+    err = capsys.readouterr().err
+    assert err.startswith(f"csm-vs-pm: {variable}={value!r} ")
+    assert len(err.splitlines()) == 1
+
+
+def test_the_size_limit_setting_reaches_kb_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sources.yaml").write_text(BROKEN_SOURCES, encoding="utf-8")
+    (tmp_path / "topics.yaml").write_text("entries: []\n" + "#" * 20_000 + "\n", encoding="utf-8")
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(tmp_path))
+    monkeypatch.setenv("KNOWLEDGE_MAX_FILE_MB", "0.01")
+    code, text = run("kb", "check")
+    assert code == 1
+    assert text.startswith(f"{tmp_path / 'topics.yaml'}:1: the file is 0.02 MB, over the 0.01 MB")
+
+
+def test_kb_check_shows_50_problems_then_counts_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sources.yaml").write_text(BROKEN_SOURCES, encoding="utf-8")
+    (tmp_path / "topics.yaml").write_text("entries:\n" + "  - x\n" * 1_000, encoding="utf-8")
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(tmp_path))
+    code, text = run("kb", "check")
+    lines = text.splitlines()
+    assert code == 1
+    assert len(lines) == 52
+    assert lines[0] == f"{tmp_path / 'topics.yaml'}:2: each entry must be a mapping"
+    assert lines[-2:] == [
+        "... and 950 more problem(s) not shown",
+        f"1000 problem(s) in {tmp_path}",
+    ]
+
+
+# --- pipes and Ctrl+C, in a real process --------------------------------------------------------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs a POSIX shell and signals")
+def test_a_closed_pipe_ends_quietly_with_status_141(tmp_path: Path) -> None:
+    """`ask --json - < many.txt | head -1`: head stops reading after one line."""
+    many = tmp_path / "many.txt"
+    many.write_text("what skills does a csm need\n" * 3_000, encoding="utf-8")
+    pipeline = (
+        f"{sys.executable} -m bot ask --json - < {many} 2> {tmp_path / 'err'} | head -1; "
+        'echo "status ${PIPESTATUS[0]}"'
+    )
+    result = subprocess.run(
+        ["bash", "-c", pipeline], capture_output=True, text=True, timeout=120, cwd=REPO, check=False
+    )
+    first, status = result.stdout.splitlines()
+    assert json.loads(first)["id"] == "csm-skills"
+    assert status == "status 141"
+    assert (tmp_path / "err").read_text() == ""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs signals")
+def test_ctrl_c_during_ask_ends_quietly_with_status_130() -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "KNOWLEDGE_DIR"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "--json", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=environment,
+    )
+    try:
+        assert process.stdin and process.stdout
+        process.stdin.write("what is a csm\n")
+        process.stdin.flush()
+        assert json.loads(process.stdout.readline())["id"] == "csm-role"  # loaded and waiting
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert err == ""

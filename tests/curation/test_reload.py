@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -160,3 +161,53 @@ def test_curation_starts_and_stops_the_store_and_the_watcher(kb_dir, small_kb, t
         curation.stop()
     assert (tmp_path / "q.sqlite3").is_file()
     assert service.ask("who owns contract renewals", SURFACE_DM).record_id is None  # stopped
+
+
+def test_a_flood_of_problems_is_logged_once_and_capped(kb_dir: Path, service, reload_log):
+    """A hostile file (20,000 levels deep, then 1,000 bad entries) is refused once per change,
+    in at most 50 problem lines and a count, while the previous knowledge base keeps serving."""
+    watcher = KnowledgeWatcher(kb_dir, service.library)
+    (kb_dir / "zz-deep.yaml").write_text("entries: " + "[" * 20_000 + "]" * 20_000)
+    assert watcher.check() is False
+    assert [r.getMessage() for r in reload_log.records][1:] == [
+        f"{kb_dir / 'zz-deep.yaml'}:1: invalid YAML: nested more than 64 levels deep"
+    ]
+    assert watcher.check() is None  # waits for the next change
+    assert watcher.check() is None
+
+    reload_log.clear()
+    (kb_dir / "zz-deep.yaml").write_text("entries:\n" + "  - x\n" * 1_000)
+    assert watcher.check() is False
+    logged = [record.getMessage() for record in reload_log.records]
+    assert len(logged) == 1 + 50 + 1
+    assert logged[-1] == "... and 950 more problem(s) not shown"
+    assert watcher.check() is None
+    assert answer_id(service, "who owns contract renewals") == "renewals"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_in_the_folder_never_blocks_the_watcher(kb_dir: Path, service, reload_log):
+    watcher = KnowledgeWatcher(kb_dir, service.library, interval=0.05).start()
+    try:
+        os.mkfifo(kb_dir / "x.yaml")
+        wait_for(lambda: any("refused" in r.getMessage() for r in reload_log.records))
+        (kb_dir / "x.yaml").unlink()
+        write_kb(kb_dir, {**ENTRIES, "refunds": REFUNDS})  # later edits still load
+        wait_for(lambda: answer_id(service, "who processes customer refunds") == "refunds")
+    finally:
+        watcher.stop()
+
+
+def test_the_packaged_read_only_copy_is_not_watched(
+    kb_dir: Path, service, reload_log, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("bot.curation.reload.packaged_knowledge_dir", lambda: kb_dir)
+    watcher = KnowledgeWatcher(kb_dir, service.library, interval=0.05)
+    assert not watcher.watches
+    watcher.start()
+    try:
+        assert watcher._thread is None
+        assert "(not watched)" in reload_log.records[-1].getMessage()
+    finally:
+        watcher.stop()
+    assert KnowledgeWatcher(kb_dir.parent, service.library).watches
