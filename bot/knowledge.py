@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,9 @@ MAX_WHY_CHARS = 400
 MAX_OTHER_CHARS = 300
 MAX_REPLY_CHARS = 600
 MAX_STARTER_CHARS = 75  # a Block Kit button label
+# Written in an answer's summary, replaced by every topic's title: the help entry's topic list
+# follows the knowledge base instead of being kept by hand.
+TOPICS_PLACEHOLDER = "{topics}"
 MIN_QUESTIONS = 7  # the canonical question and at least six alternate phrasings
 # Block Kit caps a section field at 2,000 and section text at 3,000 characters; staying well
 # below keeps room for labels and means no answer is ever cut short in Slack.
@@ -173,6 +176,10 @@ class KnowledgeBase:
     def get(self, entry_id: str) -> Entry | None:
         """The entry with this id, or None."""
         return self._by_id.get(entry_id)
+
+    def duty(self, duty_id: str) -> Duty | None:
+        """The duty with this id, or None."""
+        return next((duty for duty in self.duties if duty.id == duty_id), None)
 
     def __contains__(self, entry_id: object) -> bool:
         return entry_id in self._by_id
@@ -711,9 +718,31 @@ def read_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
     checker.across_curator_data(entries, duties, subjects)
     checker.unique_questions(entries, duties, subjects)
     knowledge = KnowledgeBase(
-        tuple(entries), articles, checker.vocabulary, tuple(duties), tuple(subjects)
+        tuple(_with_topic_list(entries)),
+        articles,
+        checker.vocabulary,
+        tuple(duties),
+        tuple(subjects),
     )
     return knowledge, checker.problems
+
+
+def _with_topic_list(entries: list[Entry]) -> list[Entry]:
+    """Entries whose summary holds TOPICS_PLACEHOLDER get the list of every other topic."""
+    titles = ", ".join(
+        entry.title for entry in entries if TOPICS_PLACEHOLDER not in entry.answer.summary
+    )
+    return [
+        replace(
+            entry,
+            answer=replace(
+                entry.answer, summary=entry.answer.summary.replace(TOPICS_PLACEHOLDER, titles)
+            ),
+        )
+        if TOPICS_PLACEHOLDER in entry.answer.summary
+        else entry
+        for entry in entries
+    ]
 
 
 def check_knowledge(directory: Path) -> list[Problem]:

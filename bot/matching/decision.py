@@ -4,9 +4,9 @@ Scoring ranks documents; this step reads the ranking the way a careful colleague
 - a question about something the articles do not cover (a subject's term or pattern, or a
   subject's example question ranked first) is declined by name, with a covered topic offered;
 - below the threshold the bot declines, offering close topics only above a floor;
-- a question that asks "who?" gets a duty's owner when a duty fits about as well as the best
-  entry, and a question that does not ask "who?" gets the entry in that case (and a duty only
-  when it fits very well);
+- a question that asks "who?" gets the owner of the best-fitting duty when it fits about as
+  well as the best entry (from a lower bar than the threshold: naming a task is enough), and
+  a question that does not ask "who?" gets a duty only when it fits very well;
 - runners-up are suggested only when genuinely close to the answer.
 """
 
@@ -40,31 +40,41 @@ def decide(
     best_score = ranked[0][1] if ranked else 0.0
     if subject_hit is not None:
         return Decision(None, subject_hit, round(best_score, 1))
-    if not ranked or best_score < tuning.threshold:
-        floor = max(tuning.threshold - tuning.suggestion_margin, tuning.suggestion_floor)
-        near = _entries_above(ranked, documents, floor, exclude=None, tuning=tuning)
-        return Decision(None, None, round(best_score, 1), near)
     if not asks_who:
         ranked = [
             (position, score)
             for position, score in ranked
             if documents[position].kind != DUTY or score >= tuning.duty_without_who
         ]
-        if not ranked or ranked[0][1] < tuning.threshold:
-            return decide(ranked, documents, asks_who=False, subject_hit=None, tuning=tuning)
-    chosen, chosen_score = ranked[0]
-    if documents[chosen].kind == SUBJECT:
-        return Decision(None, chosen, round(chosen_score, 1))
-    preferred = DUTY if asks_who else ENTRY
-    if documents[chosen].kind != preferred:
-        alternative = _best_of_kind(ranked, documents, preferred)
-        if alternative is not None and alternative[1] >= max(
-            chosen_score - tuning.who_margin, tuning.threshold
+    if ranked and documents[ranked[0][0]].kind == SUBJECT and ranked[0][1] >= tuning.threshold:
+        return Decision(None, ranked[0][0], round(ranked[0][1], 1))
+    if asks_who:
+        duty = _best_of_kind(ranked, documents, DUTY)
+        if duty is not None and duty[1] >= max(
+            tuning.who_threshold, min(best_score - tuning.who_margin, tuning.threshold)
         ):
-            chosen, chosen_score = alternative
-    floor = max(chosen_score - tuning.suggestion_margin, tuning.suggestion_floor)
-    near = _entries_above(ranked, documents, floor, exclude=chosen, tuning=tuning)
-    return Decision(chosen, None, round(chosen_score, 1), near)
+            return _answer(ranked, documents, duty, tuning)
+    if not ranked or ranked[0][1] < tuning.threshold:
+        score = ranked[0][1] if ranked else best_score
+        floor = max(tuning.threshold - tuning.suggestion_margin, tuning.suggestion_floor)
+        return Decision(
+            None, None, round(score, 1), _entries_above(ranked, documents, floor, None, tuning)
+        )
+    return _answer(ranked, documents, ranked[0], tuning)
+
+
+def _answer(
+    ranked: list[tuple[int, float]],
+    documents: list[Document],
+    chosen: tuple[int, float],
+    tuning: Tuning,
+) -> Decision:
+    """Answer with `chosen`, offering runners-up that are genuinely close to it."""
+    position, score = chosen
+    floor = max(score - tuning.suggestion_margin, tuning.suggestion_floor)
+    return Decision(
+        position, None, round(score, 1), _entries_above(ranked, documents, floor, position, tuning)
+    )
 
 
 def _best_of_kind(
@@ -79,7 +89,6 @@ def _entries_above(
     ranked: list[tuple[int, float]],
     documents: list[Document],
     floor: float,
-    *,
     exclude: int | None,
     tuning: Tuning,
 ) -> tuple[int, ...]:

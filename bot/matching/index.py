@@ -148,6 +148,10 @@ class Index:
         self.postings: dict[str, list[int]] = defaultdict(list)
         self.by_term_set: dict[frozenset[str], list[int]] = {}
         for document, terms in self._question_terms:
+            if self.documents[document].kind == DUTY:
+                # Who owns a duty is its `owner`; a role named in its example question ("does
+                # the pm do the budget") says nothing about which task is meant.
+                terms = [term for term in terms if term not in ROLES]
             weights = {term: self.idf[term] for term in set(terms)}
             position = len(self.questions)
             self.questions.append(

@@ -18,7 +18,7 @@ from itertools import combinations
 
 from rapidfuzz import fuzz
 
-from bot.matching.index import ENTRY, Index
+from bot.matching.index import DUTY, ENTRY, Index
 from bot.matching.tuning import Tuning
 from bot.vocabulary import ROLES
 
@@ -61,30 +61,62 @@ class Scorer:
         )
 
     def scores(self, query: Query) -> dict[int, float]:
-        """Each candidate document's best score for the query (documents not found are 0)."""
+        """Each candidate document's best score for the query (documents not found are 0).
+
+        Duties are scored without the role words: "does the PM handle onboarding?" asks about
+        onboarding, and its duty is the CSM's; naming a role must not count against it.
+        """
         if not query.norm:
             return {}
+        role_free = self.without_roles(query)
         questions = self.index.questions
+        documents = self.index.documents
         overlaps = {}
         for position in self._candidates(query):
             candidate = questions[position]
-            common = sum(query.weights.get(term, 0.0) for term in candidate.weights)
-            overlaps[position] = self._f_beta(common / query.norm, common / candidate.norm)
-        pool = heapq.nlargest(self.tuning.rescore_pool, overlaps.items(), key=lambda item: item[1])
+            asked = role_free if documents[candidate.document].kind == DUTY else query
+            if not asked.norm:
+                continue
+            common = sum(asked.weights.get(term, 0.0) for term in candidate.weights)
+            overlaps[position] = self._f_beta(common / asked.norm, common / candidate.norm)
         tuning = self.tuning
+        # Each kind of document gets its own share of the rescoring pool, so that duties (scored
+        # without role words) are not crowded out by entries sharing the role words, or back.
+        by_kind: dict[str, list[tuple[int, float]]] = {}
+        for position, overlap in overlaps.items():
+            by_kind.setdefault(documents[questions[position].document].kind, []).append(
+                (position, overlap)
+            )
+        pool = [
+            candidate
+            for candidates in by_kind.values()
+            for candidate in heapq.nlargest(
+                tuning.rescore_pool, candidates, key=lambda item: item[1]
+            )
+        ]
         best: dict[int, float] = {}
         for position, overlap in pool:
             candidate = questions[position]
             document = candidate.document
-            similarity = fuzz.token_sort_ratio(query.text, candidate.text) / 100
+            asked = role_free if documents[document].kind == DUTY else query
+            similarity = fuzz.token_sort_ratio(asked.text, candidate.text) / 100
             score = 100 * (
                 tuning.question_weight * overlap
-                + tuning.coverage_weight * self.coverage(document, query)
+                + tuning.coverage_weight * self.coverage(document, asked)
                 + tuning.fuzzy_weight * similarity
             )
             score *= self._role_factor(query.roles, document)
             best[document] = max(score, best.get(document, 0.0))
         return best
+
+    @staticmethod
+    def without_roles(query: Query) -> Query:
+        """The query with its role words left out."""
+        if not query.roles:
+            return query
+        terms = tuple(term for term in query.terms if term not in ROLES)
+        weights = {term: weight for term, weight in query.weights.items() if term not in ROLES}
+        return Query(terms, weights, sum(weights.values()), frozenset(), " ".join(terms))
 
     def coverage(self, document: int, query: Query) -> float:
         """The share of the query's weight that the document's vocabulary explains (0..1)."""

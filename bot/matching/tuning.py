@@ -18,7 +18,7 @@ class Tuning:
 
     # --- the decision -----------------------------------------------------------------------
     # Below this score (0-100) the bot declines.
-    threshold: float = 46.0
+    threshold: float = 44.0
     # A runner-up this close to the answer's score is offered as "did you mean".
     suggestion_margin: float = 8.0
     # ... and never when it scores below this, however close (a floor for weak matches).
@@ -27,6 +27,9 @@ class Tuning:
     # A question asking "who?" is answered with a duty's owner when the best duty scores at
     # least this close to the best entry.
     who_margin: float = 12.0
+    # A question asking "who?" may be answered with a duty from this score up: it names a task,
+    # and the owner of the closest task is a better answer than none.
+    who_threshold: float = 32.0
     # A question that does not ask "who?" is answered with a duty's owner only when the duty
     # fits this well: a lone shared word ("what time is it" and "time management") is not enough.
     duty_without_who: float = 75.0
