@@ -50,12 +50,10 @@ def decide(
         return Decision(None, ranked[0][0], round(ranked[0][1], 1))
     if asks_who:
         duty = _best_of_kind(ranked, documents, DUTY)
-        if duty is not None and duty[1] >= max(
-            tuning.who_threshold, min(best_score - tuning.who_margin, tuning.threshold)
-        ):
+        if duty is not None and duty[1] >= max(tuning.who_threshold, best_score - tuning.who_margin):
             return _answer(ranked, documents, duty, tuning)
     if not ranked or ranked[0][1] < tuning.threshold:
-        score = ranked[0][1] if ranked else best_score
+        score = ranked[0][1] if ranked else 0.0
         floor = max(tuning.threshold - tuning.suggestion_margin, tuning.suggestion_floor)
         return Decision(
             None, None, round(score, 1), _entries_above(ranked, documents, floor, None, tuning)

@@ -63,10 +63,10 @@ class Tuning:
 
     # --- spelling -----------------------------------------------------------------------------
     # Words shorter than this are not corrected ("pm" vs "am").
-    min_correctable_length: int = 5
-    correction_cutoff: float = 80.0
+    min_correctable_length: int = 4
+    correction_cutoff: float = 70.0
     # Up to this length a word may be one edit away (not a changed letter alone); longer, two.
-    short_word: int = 6
+    short_word: int = 7
 
     # --- speed --------------------------------------------------------------------------------
     # Example questions scored for overlap at most: rarest words are walked first, so the
