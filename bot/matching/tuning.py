@@ -40,7 +40,7 @@ class Tuning:
     # The role tokens (csm, pm) always weigh at least this much (1.0 = the rarest word).
     role_weight: float = 0.7
     # A word the knowledge base has never seen: most likely what makes a question off topic.
-    unknown_weight: float = 1.5
+    unknown_weight: float = 1.0
     # Up to this many content words, every unknown word counts in full; beyond, less, since
     # the more a person writes, the more of it is context rather than the question.
     context_free_terms: int = 4
