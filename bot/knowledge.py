@@ -533,8 +533,11 @@ class _Checker:
         ):
             self.report(file, document.line_of("synonyms"), "'synonyms' must map words to words")
             synonyms = {}
-        roles = document.get("roles", {})
-        if not isinstance(roles, _Located) or set(roles) - set(ROLES):
+        roles = document.get("roles")
+        if roles is None:
+            roles = _Located()
+            roles.key_lines = {}
+        elif not isinstance(roles, _Located) or set(roles) - set(ROLES):
             self.report(
                 file,
                 document.line_of("roles"),

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge import MIN_QUESTIONS, Entry, KnowledgeBase, check_knowledge
 from bot.evaluation import load_cases
+from bot.knowledge import MIN_QUESTIONS, Entry, KnowledgeBase, check_knowledge
 from bot.settings import default_knowledge_dir
 from tests.conftest import QUESTION_FILES
 

@@ -50,7 +50,9 @@ def decide(
         return Decision(None, ranked[0][0], round(ranked[0][1], 1))
     if asks_who:
         duty = _best_of_kind(ranked, documents, DUTY)
-        if duty is not None and duty[1] >= max(tuning.who_threshold, best_score - tuning.who_margin):
+        if duty is not None and duty[1] >= max(
+            tuning.who_threshold, best_score - tuning.who_margin
+        ):
             return _answer(ranked, documents, duty, tuning)
     if not ranked or ranked[0][1] < tuning.threshold:
         score = ranked[0][1] if ranked else 0.0

@@ -62,11 +62,16 @@ class Speller:
 
         Long words may be two edits away (a swap of neighbouring letters counts as one). Short
         words may be one edit away, but not by a changed letter alone: too many real words
-        differ by one letter ("master" and "matter", "rain" and "main").
+        differ by one letter ("master" and "matter"). Tiny words may only swap two letters.
         """
         if len(word) > self.tuning.short_word:
             return OSA.distance(word, known) <= 2
+        if OSA.distance(word, known) != 1:
+            return False
+        if len(word) <= self.tuning.tiny_word:
+            # "waht" is "what", but "rain" is not "train": only a swap of letters.
+            return len(word) == len(known) and Levenshtein.distance(word, known) == 2
         substitution_only = (
             Levenshtein.distance(word, known) == 1 and Indel.distance(word, known) == 2
         )
-        return OSA.distance(word, known) <= 1 and not substitution_only
+        return not substitution_only

@@ -67,6 +67,8 @@ class Tuning:
     correction_cutoff: float = 70.0
     # Up to this length a word may be one edit away (not a changed letter alone); longer, two.
     short_word: int = 7
+    # Up to this length only a swap of two neighbouring letters is corrected.
+    tiny_word: int = 4
 
     # --- speed --------------------------------------------------------------------------------
     # Example questions scored for overlap at most: rarest words are walked first, so the
