@@ -69,11 +69,13 @@ class Matcher:
         self.scorer = Scorer(self.index, tuning)
         self._duties = {duty.id: duty for duty in knowledge.duties}
         self._subjects = {subject.id: subject for subject in knowledge.subjects}
-        self._subject_terms = [
-            (position, tuple(self.analyzer.terms(self.analyzer.normalize(term).split())))
-            for position, subject in self._subject_positions()
-            for term in subject.terms
-        ]
+        # Subject terms (word sequences) by their first word: a question is scanned once.
+        self._subject_terms: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for position, subject in self._subject_positions():
+            for term in subject.terms:
+                sequence = tuple(self.analyzer.terms(self.analyzer.normalize(term).split()))
+                if sequence:
+                    self._subject_terms.setdefault(sequence[0], []).append((sequence, position))
 
     def with_tuning(self, tuning: Tuning) -> Matcher:
         """The same knowledge base matched with other tuning (for threshold sweeps)."""
@@ -135,9 +137,10 @@ class Matcher:
 
     def _subject_hit(self, words: list[str], terms: list[str]) -> int | None:
         """A not-covered subject named outright: one of its terms, or one of its patterns."""
-        for position, sequence in self._subject_terms:
-            if sequence and _contains(terms, sequence):
-                return position
+        for start, term in enumerate(terms):
+            for sequence, position in self._subject_terms.get(term, ()):
+                if tuple(terms[start : start + len(sequence)]) == sequence:
+                    return position
         collapsed = self.analyzer.vocabulary.collapse(" ".join(words))
         for position, subject in self._subject_positions():
             if any(pattern.search(collapsed) for pattern in subject.patterns):
@@ -161,11 +164,3 @@ class Matcher:
             rest = tuple(entry for entry in suggestions if entry is not topic)
             return replace(match, entry=topic, duty=duty, suggestions=rest)
         return replace(match, entry=knowledge.entries[decision.answer])
-
-
-def _contains(terms: list[str], sequence: tuple[str, ...]) -> bool:
-    """Whether `sequence` occurs in `terms` as consecutive terms."""
-    size = len(sequence)
-    return any(
-        tuple(terms[start : start + size]) == sequence for start in range(len(terms) - size + 1)
-    )

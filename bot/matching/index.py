@@ -14,12 +14,15 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.knowledge import KnowledgeBase
 from bot.matching.analyzer import Analyzer
 from bot.matching.tuning import Tuning
 from bot.vocabulary import ROLES
 
 ENTRY, DUTY, SUBJECT = "entry", "duty", "subject"
+KINDS = (ENTRY, DUTY, SUBJECT)
 
 
 @dataclass(frozen=True)
@@ -141,12 +144,22 @@ class Index:
         for position, terms in self._question_terms:
             credit[position].update(dict.fromkeys(terms, 1.0))
         self.credit = credit
+        # The same credit by term, as arrays: the coverage of every document at once.
+        by_term: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+        for document, vouched in enumerate(credit):
+            for term, amount in vouched.items():
+                documents, amounts = by_term[term]
+                documents.append(document)
+                amounts.append(amount)
+        self.credit_postings = {
+            term: (np.array(documents, dtype=np.int64), np.array(amounts))
+            for term, (documents, amounts) in by_term.items()
+        }
 
     def _post_questions(self) -> None:
-        """Post each example question under its terms, and under its set of content terms."""
+        """Post each example question under its terms, as arrays scoring can add up at once."""
         self.questions: list[IndexedQuestion] = []
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        self.by_term_set: dict[frozenset[str], list[int]] = {}
+        postings: dict[str, list[int]] = defaultdict(list)
         for document, terms in self._question_terms:
             if self.documents[document].kind == DUTY:
                 # Who owns a duty is its `owner`; a role named in its example question ("does
@@ -158,8 +171,15 @@ class Index:
                 IndexedQuestion(document, " ".join(terms), weights, sum(weights.values()) or 1.0)
             )
             for term in weights:
-                self.postings[term].append(position)
-            content = frozenset(term for term in weights if not self.analyzer.is_stopword(term))
-            self.by_term_set.setdefault(content, []).append(position)
+                postings[term].append(position)
+        self.postings = {term: np.array(found, dtype=np.int64) for term, found in postings.items()}
+        self.question_norms = np.array([question.norm for question in self.questions])
+        kind_codes = [KINDS.index(document.kind) for document in self.documents]
+        self.question_kinds = np.array(
+            [kind_codes[question.document] for question in self.questions], dtype=np.int8
+        )
+        self.question_documents = np.array(
+            [question.document for question in self.questions], dtype=np.int64
+        )
         # Only the build needs the documents' terms; the index keeps what scoring reads.
         del self._question_terms, self._title_terms, self._body_terms

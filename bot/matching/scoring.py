@@ -12,15 +12,14 @@ answered by the PM's entry.
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
-from itertools import combinations
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
-from bot.matching.index import DUTY, ENTRY, Index
+from bot.matching.index import DUTY, ENTRY, KINDS, Index
 from bot.matching.tuning import Tuning
-from bot.vocabulary import ROLES
+from bot.vocabulary import CSM, PM, ROLES
 
 
 @dataclass(frozen=True)
@@ -34,12 +33,20 @@ class Query:
     text: str
 
 
+DUTY_CODE = KINDS.index(DUTY)
+
+
 class Scorer:
     """Scores documents of one index against queries."""
 
     def __init__(self, index: Index, tuning: Tuning) -> None:
         self.index = index
         self.tuning = tuning
+        # Role factors depend only on which roles a question names: four cases, computed once.
+        self._role_factor_table = {
+            frozenset(roles): self._role_factors(frozenset(roles))
+            for roles in ((), (CSM,), (PM,), (CSM, PM))
+        }
 
     def query(self, terms: list[str]) -> Query:
         """Weigh a question's terms: known terms by the index, unknown ones by the tuning."""
@@ -63,50 +70,76 @@ class Scorer:
     def scores(self, query: Query) -> dict[int, float]:
         """Each candidate document's best score for the query (documents not found are 0).
 
+        Overlap with every example question sharing a term is added up at once over the
+        posting arrays; only the best few of each kind are rescored with the costlier signals.
         Duties are scored without the role words: "does the PM handle onboarding?" asks about
-        onboarding, and its duty is the CSM's; naming a role must not count against it.
+        onboarding, and its duty is the CSM's; naming a role must not count against it (the
+        index leaves role words out of duties' questions, so only the query's norm differs).
         """
-        if not query.norm:
+        postings = self.index.postings
+        known = [term for term in query.weights if term in postings]
+        if not query.norm or not known:
             return {}
         role_free = self.without_roles(query)
-        questions = self.index.questions
-        documents = self.index.documents
-        overlaps = {}
-        for position in self._candidates(query):
-            candidate = questions[position]
-            asked = role_free if documents[candidate.document].kind == DUTY else query
-            if not asked.norm:
-                continue
-            common = sum(asked.weights.get(term, 0.0) for term in candidate.weights)
-            overlaps[position] = self._f_beta(common / asked.norm, common / candidate.norm)
-        tuning = self.tuning
-        # Each kind of document gets its own share of the rescoring pool, so that duties (scored
-        # without role words) are not crowded out by entries sharing the role words, or back.
-        by_kind: dict[str, list[tuple[int, float]]] = {}
-        for position, overlap in overlaps.items():
-            by_kind.setdefault(documents[questions[position].document].kind, []).append(
-                (position, overlap)
+        common = np.bincount(
+            np.concatenate([postings[term] for term in known]),
+            weights=np.repeat(
+                [query.weights[term] for term in known], [len(postings[term]) for term in known]
+            ),
+            minlength=len(self.index.questions),
+        )
+        candidates = np.flatnonzero(common)
+        kinds = self.index.question_kinds[candidates]
+        asked_norm = np.where(kinds == DUTY_CODE, role_free.norm, query.norm)
+        shared = common[candidates]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            overlaps = self._f_beta(
+                shared / asked_norm, shared / self.index.question_norms[candidates]
             )
-        pool = [
-            candidate
-            for candidates in by_kind.values()
-            for candidate in heapq.nlargest(
-                tuning.rescore_pool, candidates, key=lambda item: item[1]
+        overlaps = np.nan_to_num(overlaps)
+        pool = []
+        # Each kind of document gets its own share of the rescoring pool, so that duties are not
+        # crowded out by entries sharing the role words, or the other way round.
+        for code in range(len(KINDS)):
+            of_kind = np.flatnonzero(kinds == code)
+            if len(of_kind) > self.tuning.rescore_pool:
+                top = np.argpartition(overlaps[of_kind], -self.tuning.rescore_pool)
+                of_kind = of_kind[top[-self.tuning.rescore_pool :]]
+            pool.append(of_kind)
+        chosen = np.concatenate(pool)
+        return self._rescore(candidates[chosen], overlaps[chosen], query, role_free)
+
+    def _rescore(
+        self, positions: np.ndarray, overlaps: np.ndarray, query: Query, role_free: Query
+    ) -> dict[int, float]:
+        """Combine overlap, coverage and fuzzy similarity into each document's best score."""
+        index, tuning = self.index, self.tuning
+        documents = index.question_documents[positions]
+        is_duty = index.question_kinds[positions] == DUTY_CODE
+        coverage = self.coverage(query)[documents]
+        if role_free is not query:
+            coverage = np.where(is_duty, self.coverage(role_free)[documents], coverage)
+        texts = [index.questions[position].text for position in positions.tolist()]
+        similarity = process.cdist([query.text], texts, scorer=fuzz.token_sort_ratio)[0]
+        if role_free is not query:
+            similarity = np.where(
+                is_duty,
+                process.cdist([role_free.text], texts, scorer=fuzz.token_sort_ratio)[0],
+                similarity,
             )
-        ]
+        scores = (
+            100
+            * self._role_factor_table[query.roles][documents]
+            * (
+                tuning.question_weight * overlaps
+                + tuning.coverage_weight * coverage
+                + tuning.fuzzy_weight * similarity / 100
+            )
+        )
         best: dict[int, float] = {}
-        for position, overlap in pool:
-            candidate = questions[position]
-            document = candidate.document
-            asked = role_free if documents[document].kind == DUTY else query
-            similarity = fuzz.token_sort_ratio(asked.text, candidate.text) / 100
-            score = 100 * (
-                tuning.question_weight * overlap
-                + tuning.coverage_weight * self.coverage(document, asked)
-                + tuning.fuzzy_weight * similarity
-            )
-            score *= self._role_factor(query.roles, document)
-            best[document] = max(score, best.get(document, 0.0))
+        for document, score in zip(documents.tolist(), scores.tolist(), strict=True):
+            if score > best.get(document, 0.0):
+                best[document] = score
         return best
 
     @staticmethod
@@ -118,59 +151,32 @@ class Scorer:
         weights = {term: weight for term, weight in query.weights.items() if term not in ROLES}
         return Query(terms, weights, sum(weights.values()), frozenset(), " ".join(terms))
 
-    def coverage(self, document: int, query: Query) -> float:
-        """The share of the query's weight that the document's vocabulary explains (0..1)."""
-        credit = self.index.credit[document]
-        explained = sum(weight * credit.get(term, 0.0) for term, weight in query.weights.items())
+    def coverage(self, query: Query) -> np.ndarray:
+        """For every document, the share of the query's weight its vocabulary explains (0..1)."""
+        explained = np.zeros(len(self.index.documents))
+        if not query.norm:
+            return explained
+        for term, weight in query.weights.items():
+            found = self.index.credit_postings.get(term)
+            if found is not None:
+                documents, amounts = found
+                explained[documents] += weight * amounts
         return explained / query.norm
 
-    def _candidates(self, query: Query) -> set[int]:
-        """Example questions sharing a meaningful term with the query, rarest terms first.
-
-        Walking stops once the candidate budget is spent: common terms still count when the
-        candidates are scored, but walking their long posting lists is what would make a
-        large knowledge base slow.
-        """
-        postings = self.index.postings
-        is_stopword = self.index.analyzer.is_stopword
-        known = [term for term in query.weights if term in postings]
-        # A question of function words only ("hello", "what can you do") still has matches.
-        meaningful = [term for term in known if not is_stopword(term)] or known
-        meaningful.sort(key=lambda term: len(postings[term]))
-        found: set[int] = set()
-        budget = self.tuning.candidate_budget
-        for term in meaningful:
-            posted = postings[term]
-            if found and len(found) + len(posted) > budget:
-                break
-            if len(posted) > budget:
-                break
-            found.update(posted)
-        if found or not meaningful:
-            return found
-        # Only common terms ("what is a csm"): the example questions made of nothing but some
-        # of those terms are the ones worth scoring, and a set index finds them directly.
-        common = meaningful[: self.tuning.max_subset_terms]
-        for size in range(len(common), 0, -1):
-            for subset in combinations(common, size):
-                found.update(self.index.by_term_set.get(frozenset(subset), ()))
-            if len(found) >= budget:
-                break
-        return found or set(postings[meaningful[0]][:budget])
-
-    def _f_beta(self, precision: float, recall: float) -> float:
+    def _f_beta(self, precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
         """Overlap of two questions, counting recall `recall_beta` times as much as precision."""
-        if precision <= 0 or recall <= 0:
-            return 0.0
         beta2 = self.tuning.recall_beta**2
         return (1 + beta2) * precision * recall / (beta2 * precision + recall)
 
-    def _role_factor(self, query_roles: frozenset[str], position: int) -> float:
-        document = self.index.documents[position]
-        if document.kind != ENTRY:
-            return 1.0
-        if len(query_roles) == 1 and len(document.roles) == 1 and query_roles != document.roles:
-            return self.tuning.other_role_factor
-        if len(query_roles) == 2 and len(document.roles) == 1:
-            return self.tuning.single_role_factor
-        return 1.0
+    def _role_factors(self, query_roles: frozenset[str]) -> np.ndarray:
+        """Per document: a question about one role should not be answered by the other role's
+        entry, and a question about both prefers a comparison to a single-role entry."""
+        factors = np.ones(len(self.index.documents))
+        for position, document in enumerate(self.index.documents):
+            if document.kind != ENTRY or len(document.roles) != 1:
+                continue
+            if len(query_roles) == 1 and query_roles != document.roles:
+                factors[position] = self.tuning.other_role_factor
+            elif len(query_roles) == 2:
+                factors[position] = self.tuning.single_role_factor
+        return factors

@@ -71,13 +71,9 @@ class Tuning:
     tiny_word: int = 4
 
     # --- speed --------------------------------------------------------------------------------
-    # Example questions scored for overlap at most: rarest words are walked first, so the
-    # cost stays flat however large the knowledge base grows.
-    candidate_budget: int = 3000
-    # At most this many common words are combined when looking questions up by their words.
-    max_subset_terms: int = 8
-    # Candidates rescored with rapidfuzz after the cheap overlap pass.
-    rescore_pool: int = 40
+    # Example questions of each kind (entry, duty, subject) rescored with rapidfuzz and
+    # coverage after the cheap overlap pass: the best this many by overlap.
+    rescore_pool: int = 30
 
 
 DEFAULT_TUNING = Tuning()
