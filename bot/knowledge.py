@@ -46,7 +46,7 @@ _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ENTRY_KEYS = {"id", "title", "questions", "answer", "sources", "related", "starter"}
 _DUTY_KEYS = {"id", "owner", "duty", "questions", "why", "other", "topic", "sources"}
 _SUBJECT_KEYS = {"id", "title", "reply", "terms", "patterns", "questions", "suggest"}
-_VOCABULARY_KEYS = {"synonyms", "roles", "who_phrases", "stopwords"}
+_VOCABULARY_KEYS = {"synonyms", "roles", "who_phrases", "yes_no_openers", "stopwords"}
 _ANSWER_KEYS = {"summary", "csm", "pm", "note"}
 _ARTICLE_KEYS = {"id", "title", "publisher", "file", "sections"}
 
@@ -550,6 +550,9 @@ class _Checker:
             synonyms=dict(synonyms),
             roles=role_phrases,
             who_phrases=tuple(self.word_list(file, document, "who_phrases")),
+            yes_no_openers=frozenset(
+                clean(word) for word in self.word_list(file, document, "yes_no_openers")
+            ),
             stopwords=frozenset(
                 clean(word) for word in self.word_list(file, document, "stopwords")
             ),

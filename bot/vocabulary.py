@@ -32,6 +32,8 @@ class Vocabulary:
     synonyms: Mapping[str, str] = field(default_factory=dict)
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     who_phrases: tuple[str, ...] = ()
+    # A yes/no question that names a role ("is onboarding a pm task?") asks who owns it too.
+    yes_no_openers: frozenset[str] = frozenset()
     stopwords: frozenset[str] = frozenset()
     _synonym_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _role_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -52,6 +54,11 @@ class Vocabulary:
         set_(self, "_role_pattern", _phrase_pattern(list(role_of)))
         who = [self.collapse(self.normalize(phrase)) for phrase in self.who_phrases]
         set_(self, "_who_pattern", _phrase_pattern([phrase for phrase in who if phrase]))
+
+    @property
+    def synonym_words(self) -> frozenset[str]:
+        """The one-word shorthands and synonyms, for spelling correction to reach them."""
+        return frozenset(short for short in self.synonyms if " " not in short)
 
     def expand(self, cleaned: str) -> str:
         """Replace shorthands and synonyms in already-cleaned text with the knowledge base's words."""
@@ -74,5 +81,11 @@ class Vocabulary:
         return self._role_pattern.sub(lambda found: self._role_of[found.group(1)], normalized)
 
     def asks_who(self, collapsed: str) -> bool:
-        """Whether a normalised, role-collapsed question asks which role owns something."""
-        return self._who_pattern is not None and bool(self._who_pattern.search(collapsed))
+        """Whether a normalised, role-collapsed question asks which role owns something: it
+        has a "who?" phrase, or it is a yes/no question about a role."""
+        if self._who_pattern is not None and self._who_pattern.search(collapsed):
+            return True
+        words = collapsed.split()
+        return (
+            bool(words) and words[0] in self.yes_no_openers and any(word in ROLES for word in words)
+        )
