@@ -149,7 +149,7 @@ class Subject:
 
     id: str
     title: str
-    reply: str
+    reply: str | None  # None: unrelated to the roles; declined with the usual fallback
     terms: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...]
     questions: tuple[str, ...]
@@ -600,7 +600,7 @@ class _Checker:
             self.unknown_keys(file, raw, _SUBJECT_KEYS, "a subject")
             subject_id = self.text(file, raw, "id", required=True, limit=60)
             title = self.text(file, raw, "title", required=True, limit=MAX_TITLE_CHARS)
-            reply = self.text(file, raw, "reply", required=True, limit=MAX_REPLY_CHARS)
+            reply = self.text(file, raw, "reply", required=False, limit=MAX_REPLY_CHARS)
             terms = self.word_list(file, raw, "terms")
             patterns = []
             for text in self.word_list(file, raw, "patterns"):
@@ -610,7 +610,7 @@ class _Checker:
                     self.report(file, raw.line_of("patterns"), f"pattern {text!r}: {error}")
             questions, question_lines = self.questions(file, raw, MIN_DUTY_QUESTIONS)
             suggest = self.text(file, raw, "suggest", required=False, limit=60)
-            if subject_id and title and reply:
+            if subject_id and title:
                 subjects.append(
                     Subject(
                         subject_id,

@@ -52,8 +52,9 @@ class Match:
 
     @property
     def not_covered(self) -> str | None:
-        """The id of the not-covered subject the question was about, or None."""
-        return self.subject.id if self.subject else None
+        """The id of the not-covered subject the question was about, or None (also for a
+        subject unrelated to the roles, which gets the usual fallback)."""
+        return self.subject.id if self.subject and self.subject.reply else None
 
 
 class Matcher:
@@ -167,6 +168,8 @@ class Matcher:
         match = Match(question, normalized, None, decision.score, suggestions)
         if decision.subject is not None:
             subject = self._subjects[self.documents[decision.subject].key]
+            if subject.reply is None:  # unrelated to the roles: the usual fallback
+                return replace(match, subject=subject, suggestions=())
             suggested = knowledge.get(subject.suggest) if subject.suggest else None
             return replace(match, subject=subject, suggestions=(suggested,) if suggested else ())
         if decision.answer is None:

@@ -15,6 +15,7 @@ from bot.normalize import clean
 
 CSM, PM = "csm", "pm"
 ROLES = (CSM, PM)
+ASKS_WHO, ASKS_YES_NO = "who", "yes-no"
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
@@ -80,12 +81,13 @@ class Vocabulary:
             return normalized
         return self._role_pattern.sub(lambda found: self._role_of[found.group(1)], normalized)
 
-    def asks_who(self, collapsed: str) -> bool:
-        """Whether a normalised, role-collapsed question asks which role owns something: it
-        has a "who?" phrase, or it is a yes/no question about a role."""
+    def asks_who(self, collapsed: str) -> str | None:
+        """How a normalised, role-collapsed question asks which role owns something:
+        ASKS_WHO for a "who?" phrase, ASKS_YES_NO for a yes/no question naming a role
+        ("is onboarding a pm task?"), None when it does not ask."""
         if self._who_pattern is not None and self._who_pattern.search(collapsed):
-            return True
+            return ASKS_WHO
         words = collapsed.split()
-        return (
-            bool(words) and words[0] in self.yes_no_openers and any(word in ROLES for word in words)
-        )
+        if words and words[0] in self.yes_no_openers and any(word in ROLES for word in words):
+            return ASKS_YES_NO
+        return None

@@ -261,7 +261,10 @@ def not_covered_message(
 ) -> Message:
     """A kind, specific "the articles don't cover that", with the closest covered topic."""
     title = not_covered_title(subject)
-    blocks: list[Block] = [_section(f"*{title}*\n{subject.reply}"), _context([_asked(question)])]
+    blocks: list[Block] = [
+        _section(f"*{title}*\n{subject.reply or ''}"),
+        _context([_asked(question)]),
+    ]
     buttons = topic_buttons(list(suggestions)[:1], prefix=f"{NOT_COVERED_SUGGESTION}: ")
     if escalate:
         buttons.append(
@@ -269,7 +272,7 @@ def not_covered_message(
         )
     if buttons:
         blocks += _actions(buttons)
-    return _finish(f"{title}. {mrkdwn_to_plain(subject.reply)}", blocks)
+    return _finish(f"{title}. {mrkdwn_to_plain(subject.reply or '')}", blocks)
 
 
 def fallback_message(

@@ -48,7 +48,7 @@ class BotContext:
     def render(self, answered: Answered, *, shareable: bool = False) -> Message:
         """The Block Kit message for an answer or, when the bot abstains, the fallback."""
         match = answered.match
-        if match.subject is not None:
+        if match.not_covered and match.subject:
             return not_covered_message(
                 answered.knowledge,
                 match.subject,
