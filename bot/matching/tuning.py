@@ -27,6 +27,9 @@ class Tuning:
     # A question asking "who?" is answered with a duty's owner when the best duty scores at
     # least this close to the best entry.
     who_margin: float = 12.0
+    # ... and a yes/no question naming a role ("is onboarding a pm task?") when a duty scores
+    # at least this close: it may as well be asking about the topic itself.
+    yes_no_margin: float = 8.0
     # A question asking "who?" may be answered with a duty from this score up: it names a task,
     # and the owner of the closest task is a better answer than none.
     who_threshold: float = 28.0
