@@ -29,12 +29,11 @@ from pathlib import Path
 
 from bot.answering import Library
 from bot.knowledge import (
-    SOURCES_FILE,
     KnowledgeBase,
     KnowledgeError,
-    knowledge_files,
     load_knowledge,
     shown_problems,
+    yaml_files,
 )
 from bot.settings import DEFAULT_KNOWLEDGE_MAX_FILE_BYTES, packaged_knowledge_dir
 
@@ -48,7 +47,7 @@ Signature = tuple[tuple[str, int, int, int], ...]
 def signature(directory: Path) -> Signature:
     """What identifies the current state of `directory/*.yaml`: name, size, mtime, inode."""
     state = []
-    for path in [directory / SOURCES_FILE, *knowledge_files(directory)]:
+    for path in yaml_files(directory):
         try:
             status = path.stat()  # never blocks, whatever kind of file it is
         except (OSError, RuntimeError):  # removed between listing and looking; a link loop
