@@ -497,12 +497,22 @@ class _Checker:
         self.dropped_ids: set[str] = set()
         # Questions from every file are compared after the curators' own normalisation.
         self.vocabulary = Vocabulary()
+        # Each question normalised once: the check for wordless questions and the check for
+        # questions under two items both need it (normalising is most of a big load's time).
+        self.normal_forms: dict[str, str] = {}
 
     def report(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
 
     def read_yaml(self, path: Path) -> Any:
         return _read_yaml(path, self.folder, self.max_file_bytes, self.problems)
+
+    def normal_form(self, question: str) -> str:
+        """`question` normalised with the curators' vocabulary (read before any question)."""
+        found = self.normal_forms.get(question)
+        if found is None:
+            found = self.normal_forms[question] = self.vocabulary.normalize(question)
+        return found
 
     def text(
         self, file: str, mapping: _Located, key: str, *, required: bool, limit: int
@@ -632,7 +642,7 @@ class _Checker:
             return [], []
         valid, valid_lines = [], []
         for question, question_line in zip(questions, questions.item_lines, strict=True):
-            if not isinstance(question, str) or not clean(question):
+            if not isinstance(question, str) or not self.normal_form(question):
                 self.report(
                     file, question_line, "a question must be non-empty text with words in it"
                 )
@@ -869,7 +879,7 @@ class _Checker:
         for group in groups:
             for item in group:
                 for question, line in zip(item.questions, item.question_lines, strict=True):
-                    owner = question_owner.setdefault(self.vocabulary.normalize(question), item.id)
+                    owner = question_owner.setdefault(self.normal_form(question), item.id)
                     if owner != item.id:
                         self.report(
                             item.file, line, f"question '{question}' is also under '{owner}'"
