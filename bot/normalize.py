@@ -23,6 +23,8 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 def strip_slack_markup(text: str) -> str:
     """Remove mentions, links, emoji codes and entities; keep the words a person wrote."""
+    if "<" not in text and "&" not in text and ":" not in text:
+        return text  # no markup possible: every pattern below needs one of these characters
     text = _USER_OR_CHANNEL.sub(" ", text)
     text = _SPECIAL_MENTION.sub(" ", text)
     text = _LABELLED_LINK.sub(r" \1 ", text)

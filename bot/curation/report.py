@@ -40,6 +40,8 @@ DEFAULT_SINCE = "7d"
 DEFAULT_LIMIT = 10
 # token_sort_ratio at or above this puts two unanswered questions in one group.
 GROUP_SIMILARITY = 85.0
+# How many earlier groups one unanswered question is compared with, at most (see group_similar).
+MAX_GROUP_CANDIDATES = 100
 FORMATS = ("text", "json", "csv")
 _SINCE_PATTERN = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _SINCE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -131,25 +133,38 @@ class Report:
 
 
 def group_similar(
-    counts: list[tuple[str, int]], threshold: float = GROUP_SIMILARITY
+    counts: list[tuple[str, int]],
+    threshold: float = GROUP_SIMILARITY,
+    max_candidates: int = MAX_GROUP_CANDIDATES,
 ) -> list[UnansweredGroup]:
     """Group texts whose word-order-insensitive similarity reaches `threshold`, biggest first.
 
     Each text joins the group of the most similar earlier (more frequent) representative; the
     representative is the group's most frequent wording. Words are sorted once up front, so
     `fuzz.ratio` on them equals `token_sort_ratio` without re-sorting on every comparison.
+
+    Bounded, not quadratic: a text is compared only with representatives that share a blocking
+    token with it (a word's first or last three letters), rarest token first, until about
+    `max_candidates` comparisons; each token remembers its first `max_candidates` groups, the
+    most frequent ones. A text made only of very common tokens is thus compared with the most
+    frequent groups that use them. Identical word sets join without any comparison.
     """
     ordered = sorted(counts, key=lambda item: (-item[1], item[0]))
-    representatives: list[str] = []
     members: list[list[tuple[str, int]]] = []
+    group_of_key: dict[str, int] = {}
+    index = _TokenIndex(max_candidates)
     for text, count in ordered:
-        key = " ".join(sorted(text.split()))
-        found = process.extractOne(key, representatives, scorer=fuzz.ratio, score_cutoff=threshold)
-        if found is None:
-            representatives.append(key)
-            members.append([(text, count)])
-        else:
-            members[found[2]].append((text, count))
+        words = text.split()
+        key = " ".join(sorted(words))
+        number = group_of_key.get(key)
+        if number is None:
+            tokens = _blocking_tokens(words)
+            number = index.most_similar(key, tokens, threshold)
+            if number is None:  # a new group, with this text as its representative
+                number = group_of_key[key] = len(members)
+                members.append([])
+                index.add(number, key, tokens)
+        members[number].append((text, count))
     groups = [
         UnansweredGroup(
             example=group[0][0],
@@ -159,6 +174,54 @@ def group_similar(
         for group in members
     ]
     return sorted(groups, key=lambda group: (-group.count, group.example))
+
+
+def _blocking_tokens(words: list[str]) -> set[str]:
+    """What two similar texts almost surely share: each word's first and last three letters.
+
+    A typo rarely hits both ends of a word, so "respnsibilities" still meets "responsibilities"
+    through "res" and "ies", where whole words would not meet at all.
+    """
+    return {part for word in words for part in ("<" + word[:3], word[-3:] + ">")}
+
+
+class _TokenIndex:
+    """Group representatives by blocking token, each token's list capped: the candidates."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        # Parallel lists per token: representatives (sorted words) and their group numbers,
+        # kept as ready-made lists so rapidfuzz scores a whole list in one call.
+        self.keys: dict[str, list[str]] = {}
+        self.groups: dict[str, list[int]] = {}
+
+    def add(self, number: int, key: str, tokens: set[str]) -> None:
+        for token in tokens:
+            groups = self.groups.setdefault(token, [])
+            if len(groups) < self.cap:
+                groups.append(number)
+                self.keys.setdefault(token, []).append(key)
+
+    def most_similar(self, key: str, tokens: set[str], threshold: float) -> int | None:
+        """The earliest of the most similar groups at or above `threshold`, or None."""
+        best_score, best_group = threshold, None
+        compared = 0
+        for token in sorted(tokens, key=lambda token: len(self.groups.get(token, ()))):
+            groups = self.groups.get(token)
+            if not groups:
+                continue
+            found = process.extractOne(
+                key, self.keys[token], scorer=fuzz.ratio, score_cutoff=best_score
+            )
+            # A tie goes to the earlier, more frequent group, as a scan of all groups would.
+            if found is not None:
+                group = groups[found[2]]
+                if best_group is None or found[1] > best_score or group < best_group:
+                    best_score, best_group = found[1], group
+            compared += len(groups)
+            if compared >= self.cap:
+                break
+        return best_group
 
 
 def closest_entry(matcher: Matcher, question: str) -> Closest | None:
