@@ -317,6 +317,43 @@ def test_topics_put_help_last(tmp_path: Path) -> None:
             "'related' must be a list of entry ids",
             id="related-not-a-list",
         ),
+        # What the knowledge reader refuses that yaml.safe_load would accept or crash on.
+        pytest.param(
+            "    related: []\n",
+            "    related: &twins []\n    title: *twins\n",
+            "title: *twins",
+            "invalid YAML: aliases (*twins) are not allowed in knowledge files; "
+            "write the value out in full",
+            id="alias",
+        ),
+        pytest.param(
+            "    related: []\n",
+            "    related: !!python/name:os.system []\n",
+            "related: !!python",
+            "invalid YAML: unsupported tag 'tag:yaml.org,2002:python/name:os.system'",
+            id="python-tag",
+        ),
+        pytest.param(
+            "    related: []\n",
+            "    related: !!int many\n",
+            "related: !!int",
+            "invalid YAML: cannot read 'many' as tag:yaml.org,2002:int: ",
+            id="bad-int",
+        ),
+        pytest.param(
+            "    related: []\n",
+            "    related: []\n    ? [a, b]\n    : c\n",
+            "? [a, b]",
+            "a key must be plain text, not a list or map",
+            id="list-as-key",
+        ),
+        pytest.param(
+            "    related: []\n",
+            "    related: []\n---\nentries: []\n",
+            "---",
+            "invalid YAML: expected one YAML document, found a second one ('---')",
+            id="two-documents",
+        ),
     ],
 )
 def test_each_problem_is_one_located_line(

@@ -72,53 +72,6 @@ def test_ordinary_nesting_is_fine(parser: None, tmp_path: Path) -> None:
     assert check_knowledge(write_kb(tmp_path, CSM_ENTRY, PM_ENTRY)) == []
 
 
-@pytest.mark.parametrize(
-    ("new", "needle", "message"),
-    [
-        pytest.param(
-            "    related: &twins []\n    title: *twins\n",
-            "title: *twins",
-            "invalid YAML: aliases (*twins) are not allowed in knowledge files; "
-            "write the value out in full",
-            id="alias",
-        ),
-        pytest.param(
-            "    related: !!python/name:os.system []\n",
-            "related: !!python",
-            "invalid YAML: unsupported tag 'tag:yaml.org,2002:python/name:os.system'",
-            id="python-tag",
-        ),
-        pytest.param(
-            "    related: !!int many\n",
-            "related: !!int",
-            "invalid YAML: cannot read 'many' as tag:yaml.org,2002:int: ",
-            id="bad-int",
-        ),
-        pytest.param(
-            "    related: []\n    ? [a, b]\n    : c\n",
-            "? [a, b]",
-            "a key must be plain text, not a list or map",
-            id="list-as-key",
-        ),
-        pytest.param(
-            "    related: []\n---\nentries: []\n",
-            "---",
-            "invalid YAML: expected one YAML document, found a second one ('---')",
-            id="two-documents",
-        ),
-    ],
-)
-def test_other_yaml_problems_are_located(
-    parser: None, tmp_path: Path, new: str, needle: str, message: str
-) -> None:
-    text = changed(CSM_ENTRY, "    related: []\n", new)
-    write_kb(tmp_path, text)
-    problems = problems_within(tmp_path)
-    assert problems[0].startswith(f"{tmp_path / TOPIC}:{line_of(text, needle)}: {message}"), (
-        problems
-    )
-
-
 def test_not_utf8_points_at_the_line(tmp_path: Path) -> None:
     text = changed(CSM_ENTRY, "      - csm meaning\n", "      - csm m\xe9aning\n")
     write_kb(tmp_path)
