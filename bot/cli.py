@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
 from dotenv import load_dotenv
@@ -28,6 +28,7 @@ from bot.knowledge import (
 from bot.matcher import Match, Matcher
 from bot.render.text import render_match, render_topics
 from bot.settings import (
+    ENV_BOT_TOKEN,
     ENV_KNOWLEDGE_DIR,
     MODE_HTTP,
     MODE_SOCKET,
@@ -291,9 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _unused_settings(args: argparse.Namespace) -> tuple[str, ...]:
+def _unused_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[str, ...]:
     """The environment variables this command does not read (a bad value there is no concern)."""
-    unused = tuple(getattr(args, "unused_settings", ()))
+    if args.command is None:  # serves when a bot token is set, else only prints help
+        return () if environ.get(ENV_BOT_TOKEN, "").strip() else SERVER_SETTINGS + STORE_SETTINGS
+    unused = tuple(args.unused_settings)
     if args.command == "ask" and not args.log:
         unused += STORE_SETTINGS
     return unused
@@ -309,7 +312,7 @@ def main(
     args = parser.parse_args(argv)
     load_dotenv(override=False)
     try:
-        settings = Settings.from_env(os.environ, ignore=_unused_settings(args))
+        settings = Settings.from_env(os.environ, ignore=_unused_settings(args, os.environ))
         if args.command is None:
             if settings.slack_configured:
                 return _serve(parser.parse_args(["serve"]), settings, out, stdin)

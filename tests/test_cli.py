@@ -377,6 +377,7 @@ def test_python_m_bot_on_a_broken_kb_in_a_subprocess(tmp_path: Path) -> None:
         ("LOG_LEVEL", "verbose", ["ask", "x"]),
         ("SLACK_API_URL", "nonsense", ["kb", "check"]),
         ("RETENTION_DAYS", "soon", ["ask", "what is a csm"]),  # only `ask --log` opens the store
+        ("PORT", "abc", []),  # no command and no bot token: it only prints help
     ],
 )
 def test_a_setting_the_command_does_not_use_does_not_stop_it(
