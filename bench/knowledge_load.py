@@ -87,12 +87,16 @@ def main() -> None:
                 cpu_timings.append(time.process_time() - cpu_started)
             median = statistics.median(timings)
             target = TARGET_SECONDS.get(size)
-            verdict = f"   target < {target:g} s: {'met' if median < target else 'MISSED'}"
+            verdict = (
+                f"   target < {target:g} s: {'met' if median < target else 'MISSED'}"
+                if target
+                else ""
+            )
             print(
                 f"{size:>7,} entries: loaded {len(knowledge.entries):,} in {median:.2f} s median "
                 f"(min {min(timings):.2f}, max {max(timings):.2f}; CPU {statistics.median(cpu_timings):.2f} s;"
                 f" {args.rounds} rounds; {len(problems)} problem(s) among the random questions)"
-                + (verdict if target else "")
+                + verdict
             )
 
 
