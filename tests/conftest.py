@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
 import pytest
 
+from bot.curation.backends import SqlBackend
+from bot.curation.backends.postgres import PostgresBackend
+from bot.curation.backends.sqlite import SqliteBackend
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matcher import Matcher
 from bot.settings import default_knowledge_dir
+from tests.postgres import PostgresServer
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +26,24 @@ def knowledge() -> KnowledgeBase:
 def matcher(knowledge: KnowledgeBase) -> Matcher:
     """A matcher over the bundled knowledge base, with the default threshold."""
     return Matcher(knowledge)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster for the session; skips, saying how to install, without."""
+    server = PostgresServer.find()
+    if isinstance(server, str):
+        pytest.skip(server)
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], SqlBackend]:
+    """Makes backends on one fresh database, SQLite or PostgreSQL: every storage test runs on
+    both. Each call gives a new backend object (a closed store closes its own)."""
+    if request.param == "sqlite":
+        path = tmp_path / "data" / "questions.sqlite3"
+        return lambda: SqliteBackend(path)
+    url = request.getfixturevalue("postgres").database_url()
+    return lambda: PostgresBackend(url)
