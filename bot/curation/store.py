@@ -326,10 +326,12 @@ class QuestionStore:
         if self._closed:
             return
         self._closed = True
-        self._close_deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout
+        # The writer stops retrying a little earlier, so it can say what it could not write.
+        self._close_deadline = deadline - min(0.5, timeout / 4)
         with suppress(queue.Full):
             self._queue.put(_STOP, timeout=timeout)
-        self._thread.join(max(0.0, self._close_deadline - time.monotonic()))
+        self._thread.join(max(0.0, deadline - time.monotonic()))
         if self._thread.is_alive():
             logger.warning(
                 "store: still writing after %.1fs; %d queued record(s) may be lost",
@@ -364,7 +366,10 @@ class QuestionStore:
         stopping = False
         pause = 0.0
         while True:
-            for item in self._take(pause if pending else _IDLE_TICK):
+            wait = pause if pending else _IDLE_TICK
+            if stopping:
+                wait = min(wait, max(0.0, self._close_deadline - time.monotonic()))
+            for item in self._take(wait):
                 if isinstance(item, threading.Event):
                     markers.append(item)
                 elif item is _STOP:
@@ -381,10 +386,10 @@ class QuestionStore:
                 pause = min(max(pause * 2, 0.05), _MAX_BACKOFF)
             self._waiting = len(pending)
             if not pending:
+                self._maybe_prune()
                 for marker in markers:
                     marker.set()
                 markers.clear()
-                self._maybe_prune()
             if stopping and (not pending or time.monotonic() >= self._close_deadline):
                 break
         if pending:
