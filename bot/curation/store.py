@@ -301,7 +301,6 @@ class QuestionStore:
         return {
             "ok": problem is None and not self._closed,
             "backend": self.backend.kind,
-            "database": self.where,
             "reachable": error is None,
             "queued": self._queue.qsize(),
             "waiting": self._waiting,
