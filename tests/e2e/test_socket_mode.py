@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,19 +15,25 @@ import pytest
 
 from tests.e2e.fake_slack import BOT_USER_ID, FakeSlack
 from tests.e2e.fake_socket_mode import FakeSocketMode
-from tests.e2e.running_app import BOT_TOKEN, command_fields, event_callback, unique
+from tests.e2e.running_app import BOT_TOKEN, command_fields, event_callback, free_port, unique
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_TOKEN = "xapp-1-test"
 
 
 @pytest.fixture(scope="module")
-def socket_server(fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeSocketMode]:  # fmt: skip
+def health_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def socket_server(fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory, health_port: int) -> Iterator[FakeSocketMode]:  # fmt: skip
     server = FakeSocketMode()
     fake_slack.script("apps.connections.open", {"ok": True, "url": server.url})
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN, SLACK_API_URL=fake_slack.api_url,
-               DATABASE_PATH=str(tmp_path_factory.mktemp("socket") / "q.sqlite3"))  # fmt: skip
+               DATABASE_PATH=str(tmp_path_factory.mktemp("socket") / "q.sqlite3"),
+               HEALTH_PORT=str(health_port))  # fmt: skip
     # No --socket flag: the app token alone selects Socket Mode.
     process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
@@ -37,9 +45,10 @@ def socket_server(fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactor
         assert opened[-1].headers["Authorization"] == f"Bearer {APP_TOKEN}"
         yield server
     finally:
-        process.terminate()
-        process.communicate(timeout=10)
+        process.terminate()  # SIGTERM: a clean stop, exit status 0
+        output = process.communicate(timeout=15)[0]
         server.close()
+    assert process.returncode == 0, output
 
 
 def test_mention_over_socket_mode(socket_server: FakeSocketMode, fake_slack: FakeSlack) -> None:
@@ -63,3 +72,11 @@ def test_slash_command_over_socket_mode(socket_server: FakeSocketMode) -> None:
     assert ack is not None, "no acknowledgement"
     assert ack["payload"]["response_type"] == "ephemeral"
     assert ack["payload"]["text"].startswith("What a Customer Success Manager")
+
+
+def test_health_endpoint_on_health_port(socket_server: FakeSocketMode, health_port: int) -> None:
+    url = f"http://127.0.0.1:{health_port}/healthz"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        health = json.loads(response.read())
+    assert response.status == 200
+    assert health["ok"] is True and health["store"]["reachable"] is True
