@@ -9,7 +9,8 @@ also names the entry it came closest to and the YAML line that would add it as a
 JSON keys: since, until (ISO 8601 UTC), database, asked, answered, answer_rate (0-1, null when
 nothing was asked), unanswered_without_text (recorded with LOG_QUESTIONS=0), unanswered (list of
 {example, count, phrasings, closest}; closest is null or {id, title, file, line, score, yaml}),
-not_helpful (list of {id, title, not_helpful, helpful}), topics (list of {id, title, count}).
+not_helpful (list of {id, title, not_helpful, helpful}: how many distinct people voted each
+way on that entry's answers, so one person clicking 21 times counts once), topics (list of {id, title, count}).
 
 CSV columns: section, id, text, count, helpful, not_helpful, closest_id, closest_score,
 closest_file. Sections: `summary` (id = asked, answered, answer_rate, unanswered_without_text;

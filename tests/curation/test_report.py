@@ -12,6 +12,8 @@ import pytest
 
 from bot import cli
 from bot.answering import SURFACE_DM, SURFACE_SLASH, AnswerService, Library
+from bot.curation.backends import SqlBackend, StoreError
+from bot.curation.backends.sqlite import SqliteBackend
 from bot.curation.report import (
     build_report,
     group_similar,
@@ -20,8 +22,6 @@ from bot.curation.report import (
     render_json,
     render_text,
 )
-from bot.curation.backends import SqlBackend, StoreError
-from bot.curation.backends.sqlite import SqliteBackend
 from bot.curation.store import QuestionStore
 from bot.knowledge import KnowledgeBase
 

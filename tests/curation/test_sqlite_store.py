@@ -54,7 +54,8 @@ def test_files_are_private_and_the_salt_lives_apart(db_path):
         again.record_question(unanswered(), SURFACE_DM, raw)
         assert again.flush()
     assert count(db_path, "SELECT count(DISTINCT user_hash) FROM questions") == 1
-    assert count(db_path, "SELECT count(*) FROM questions WHERE user_hash = '%s'" % hash_user(salt, raw)) == 2  # fmt: skip
+    expected = hash_user(salt, raw)
+    assert count(db_path, f"SELECT count(*) FROM questions WHERE user_hash = '{expected}'") == 2
 
 
 def test_files_left_readable_by_others_are_tightened(db_path):
