@@ -112,8 +112,8 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Tex
         else:
             serve_http(app, settings.port, shutdown, store.health)
     finally:
-        shutdown.request()  # also when serving ended another way: the same bounded stop
         if app is not None:
+            shutdown.request()  # also when serving ended another way: the same bounded stop
             finish_listeners(app, shutdown.remaining())
         curation.stop(shutdown.remaining())
     logging.getLogger(__name__).info("stopped")
