@@ -37,7 +37,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from bot.curation.backends import WRITER_TIMEOUT, SqlBackend, StoreError
 from bot.matcher import Match
@@ -54,6 +54,10 @@ HEALTH_CACHE = 1.0  # seconds a /healthz probe of the database is reused
 _BATCH_SIZE = 500
 _IDLE_TICK = 1.0  # how often an idle writer wakes to see whether pruning is due
 _MAX_BACKOFF = 1.0
+# A vote can reach the database before its question: another replica's writer may be behind
+# (its database was locked, say). Such a vote is retried this long before it is refused.
+VOTE_PATIENCE = 60.0
+_VOTE_RETRY_EVERY = 1.0
 
 
 def utc_now() -> datetime:
@@ -82,6 +86,38 @@ def open_backend(settings: Settings) -> SqlBackend:
     from bot.curation.backends.sqlite import SqliteBackend
 
     return SqliteBackend(settings.database_path)
+
+
+class SharedState(Protocol):
+    """What every process on one database agrees on: claims and small JSON values by key.
+
+    `QuestionStore` implements it; the Slack layer depends on this, so a test can pass its own.
+    None (or False for put/delete) means the database could not be asked: fall back, never wait.
+    """
+
+    def key(self, namespace: str, *parts: str) -> str:
+        """A key for ids that must not be stored raw (users, channels): a salted hash."""
+        ...
+
+    def claim(self, key: str, ttl: float) -> bool | None:
+        """True for exactly one caller per key until `ttl` seconds pass."""
+        ...
+
+    def add_state(self, key: str, value_json: str, ttl: float | None = None) -> bool | None:
+        """Store a value unless a live one is there; True if stored."""
+        ...
+
+    def put_state(self, key: str, value_json: str, ttl: float | None = None) -> bool:
+        """Store a value, replacing any."""
+        ...
+
+    def get_state(self, key: str) -> str | None:
+        """The live value under `key`, or None."""
+        ...
+
+    def delete_state(self, key: str) -> bool:
+        """Forget `key`."""
+        ...
 
 
 class Throttled:
@@ -143,6 +179,7 @@ class QuestionStore:
         queue_size: int = DEFAULT_QUEUE_SIZE,
         prune_every: float = PRUNE_EVERY,
         writer_timeout: float = WRITER_TIMEOUT,
+        vote_patience: float = VOTE_PATIENCE,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         """Open the database (creating the schema) and start the writer; StoreError, in one
@@ -152,12 +189,16 @@ class QuestionStore:
         self.retention_days = retention_days
         self._prune_every = prune_every
         self._writer_timeout = writer_timeout
+        self._vote_patience = vote_patience
         self._clock = clock
         self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
         self._closed = False
         self._close_deadline = float("inf")
         self._last_prune = float("-inf")
         self._waiting = 0  # records the writer holds because writing them failed
+        self._early_votes: list[_Vote] = []  # votes whose question is not recorded yet
+        self._refused_since: dict[tuple[str, str | None], float] = {}
+        self._retry_votes_at = float("inf")
         self._write_error: str | None = None
         self._skip_until = float("-inf")
         self._probe: tuple[float, str | None] = (float("-inf"), None)
@@ -366,6 +407,8 @@ class QuestionStore:
         pause = 0.0
         while True:
             wait = pause if pending else _IDLE_TICK
+            if self._early_votes:
+                wait = min(wait, max(0.0, self._retry_votes_at - time.monotonic()))
             if stopping:
                 wait = min(wait, max(0.0, self._close_deadline - time.monotonic()))
             for item in self._take(wait):
@@ -375,6 +418,9 @@ class QuestionStore:
                     stopping = True
                 else:
                     pending.append(item)  # type: ignore[arg-type]
+            if self._early_votes and (pending or time.monotonic() >= self._retry_votes_at):
+                pending.extend(self._early_votes)  # after new questions: theirs may be among them
+                self._early_votes = []
             overflow = len(pending) - self._queue.maxsize
             if overflow > 0:  # the database has been failing for a long time: keep the newest
                 del pending[:overflow]
@@ -391,6 +437,8 @@ class QuestionStore:
                 markers.clear()
             if stopping and (not pending or time.monotonic() >= self._close_deadline):
                 break
+        if self._early_votes:
+            self._refused("votes on record ids never recorded were refused", len(self._early_votes))
         if pending:
             logger.warning(
                 "store: stopped with %d record(s) not written to %s", len(pending), self.where
@@ -404,10 +452,10 @@ class QuestionStore:
         """Write `rows`; True when they are done with (written, or refused for good)."""
         salt = self._salt
         questions = [(*row[:7], hash_user(salt, row.user_id)) for row in rows if isinstance(row, _Question)]  # fmt: skip
+        vote_rows = [row for row in rows if isinstance(row, _Vote)]
         votes = [
             (row.question_id, hash_user(salt, row.user_id) or "", int(row.helpful), row.given_at)
-            for row in rows
-            if isinstance(row, _Vote)
+            for row in vote_rows
         ]
         try:
             if self._connection is None:
@@ -430,9 +478,30 @@ class QuestionStore:
         if self._write_error is not None:
             logger.info("store: writing to %s again", self.where)
             self._write_error = None
-        if refused:
-            self._refused("votes on record ids never recorded were refused", refused)
+        self._hold_early_votes([vote_rows[position] for position in refused], vote_rows)
         return True
+
+    def _hold_early_votes(self, refused: list[_Vote], tried: list[_Vote]) -> None:
+        """Keep refused votes for a retry until `vote_patience` has passed, then drop them."""
+        now = time.monotonic()
+        for vote in tried:
+            if vote not in refused:
+                self._refused_since.pop((vote.question_id, vote.user_id), None)
+        given_up = 0
+        for vote in refused:
+            since = self._refused_since.setdefault((vote.question_id, vote.user_id), now)
+            if now - since >= self._vote_patience or self._closed:
+                given_up += 1
+                del self._refused_since[(vote.question_id, vote.user_id)]
+            else:
+                self._early_votes.append(vote)
+        overflow = len(self._early_votes) - self._queue.maxsize
+        if overflow > 0:
+            del self._early_votes[:overflow]
+            given_up += overflow
+        self._retry_votes_at = now + _VOTE_RETRY_EVERY
+        if given_up:
+            self._refused("votes on record ids never recorded were refused", given_up)
 
     def _maybe_prune(self) -> None:
         if time.monotonic() - self._last_prune < self._prune_every:

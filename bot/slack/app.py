@@ -16,9 +16,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.answering import AnswerService
+from bot.curation.store import SharedState
 from bot.settings import ENV_API_URL, ENV_BOT_TOKEN, ConfigError, Settings
 from bot.slack.context import SEEN_TTL, BotContext, answered_once, greeted_once
-from bot.slack.dedupe import ClaimStore, Once
+from bot.slack.dedupe import Once
 from bot.slack.listeners import register_listeners
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class _QuietTokenNotice(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
-def build_app(settings: Settings, service: AnswerService, store: ClaimStore | None = None) -> App:
+def build_app(settings: Settings, service: AnswerService, store: SharedState | None = None) -> App:
     """The Bolt app; raises ConfigError (one line) if Slack rejects the bot token.
 
     With a `store`, what is done once (events, messages, greetings) is agreed with every other
@@ -88,6 +89,7 @@ def build_app(settings: Settings, service: AnswerService, store: ClaimStore | No
     context = BotContext(
         service=service,
         settings=settings,
+        state=store,
         answered_messages=answered_once(store),
         greeted=greeted_once(store),
     )

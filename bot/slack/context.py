@@ -10,9 +10,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answering import Answered, AnswerService
+from bot.curation.store import SharedState
 from bot.render.blocks import Message, entry_message, fallback_message
 from bot.settings import Settings
-from bot.slack.dedupe import ClaimStore, Once
+from bot.slack.dedupe import Once
 
 logger = logging.getLogger(__name__)
 # Longer questions are cut before matching: nobody asks about CSM vs PM in 40,000 characters.
@@ -22,12 +23,12 @@ SEEN_TTL = 3600.0
 GREETED_TTL = 365 * 86400.0
 
 
-def answered_once(store: ClaimStore | None) -> Once:
+def answered_once(store: SharedState | None) -> Once:
     """Messages (channel + ts) answered, by any replica."""
     return Once(store, "message", SEEN_TTL)
 
 
-def greeted_once(store: ClaimStore | None) -> Once:
+def greeted_once(store: SharedState | None) -> Once:
     """People greeted in DM, by any replica, remembered across restarts."""
     return Once(store, "greeted", GREETED_TTL, durable=True, capacity=100_000)
 
@@ -38,6 +39,8 @@ class BotContext:
 
     service: AnswerService
     settings: Settings
+    # Claims and small state shared by every replica (None: this process's memory only).
+    state: SharedState | None = None
     # A message that arrives both as app_mention and as message.im is answered once.
     answered_messages: Once = field(default_factory=lambda: answered_once(None))
     # People greeted in DM (kept in the store when there is one: a restart does not re-greet).

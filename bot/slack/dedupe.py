@@ -11,7 +11,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Protocol
+
+from bot.curation.store import SharedState
 
 
 class SeenSet:
@@ -43,16 +44,6 @@ class SeenSet:
             return True
 
 
-class ClaimStore(Protocol):
-    """What `Once` needs from `bot.curation.store.QuestionStore`."""
-
-    def key(self, namespace: str, *parts: str) -> str: ...
-
-    def claim(self, key: str, ttl: float) -> bool | None: ...
-
-    def add_state(self, key: str, value_json: str, ttl: float | None = None) -> bool | None: ...
-
-
 class Once:
     """`first_time(*parts)` is True for one caller per key, across processes sharing `store`.
 
@@ -63,7 +54,7 @@ class Once:
 
     def __init__(
         self,
-        store: ClaimStore | None,
+        store: SharedState | None,
         namespace: str,
         ttl: float,
         *,

@@ -8,6 +8,7 @@ import json
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -87,14 +88,34 @@ def test_answer_service_records_through_the_store(store, new_backend, small_kb):
     assert rows(new_backend, "SELECT id FROM questions") == [(answered.record_id,)]
 
 
-def test_votes_on_unknown_record_ids_are_refused(store, new_backend, store_log):
-    store.record_feedback("0" * 32, False, "U1")
-    store.record_feedback("not-an-id", False, "U2")
-    known = store.record_question(unanswered(), SURFACE_DM, "U3")
-    store.record_feedback(known, False, "U3")
-    assert store.flush()
-    assert rows(new_backend, "SELECT question_id FROM feedback") == [(known,)]
-    assert any("refused" in record.getMessage() for record in store_log.records)
+def test_votes_on_unknown_record_ids_are_refused(new_backend, store_log):
+    with QuestionStore(new_backend(), salt="s", vote_patience=0) as store:
+        store.record_feedback("0" * 32, False, "U1")
+        store.record_feedback("not-an-id", False, "U2")
+        known = store.record_question(unanswered(), SURFACE_DM, "U3")
+        store.record_feedback(known, False, "U3")
+        assert store.flush()
+        assert rows(new_backend, "SELECT question_id FROM feedback") == [(known,)]
+    refusals = [r.getMessage() for r in store_log.records if "refused" in r.getMessage()]
+    assert len(refusals) == 1 and "(2 in the last 10s)" in refusals[0]
+
+
+def test_a_vote_that_arrives_before_its_question_waits_for_it(new_backend):
+    # Another replica recorded the question, but its writer is behind: the vote comes first.
+    question_id = uuid.uuid4().hex
+    with QuestionStore(new_backend(), salt="s", vote_patience=30) as store:
+        store.record_feedback(question_id, False, "U1")
+        assert store.flush()
+        assert rows(new_backend, "SELECT * FROM feedback") == []
+        other = new_backend()
+        with other.borrowed() as connection:
+            row = (question_id, "2026-01-01T00:00:00.000+00:00", "dm", "renewals", 80.0, "[]", None, None)  # fmt: skip
+            other.write(connection, [row], [])
+        other.close()
+        deadline = time.monotonic() + 5
+        while not rows(new_backend, "SELECT * FROM feedback") and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert rows(new_backend, "SELECT question_id, helpful FROM feedback") == [(question_id, 0)]
 
 
 def test_log_questions_off_stores_no_text(new_backend, small_kb):

@@ -247,16 +247,17 @@ class SqlBackend(ABC):
 
     # --- the operations -------------------------------------------------------------------
 
-    def write(self, connection: Any, questions: list[Row], votes: list[Row]) -> int:
-        """Store questions then votes in one transaction; return how many votes were refused
-        (their question id is unknown)."""
-        refused = 0
+    def write(self, connection: Any, questions: list[Row], votes: list[Row]) -> list[int]:
+        """Store questions then votes in one transaction; return the positions in `votes` of
+        those refused because their question id is not (yet) recorded."""
+        refused = []
         with self.transaction(connection) as cursor:
             if questions:
                 cursor.executemany(self._sql(_INSERT_QUESTION), questions)
-            for vote in votes:
+            for position, vote in enumerate(votes):
                 cursor.execute(self._sql(_UPSERT_VOTE), (*vote, vote[0]))
-                refused += cursor.rowcount == 0
+                if cursor.rowcount == 0:
+                    refused.append(position)
         return refused
 
     def prune(self, connection: Any, cutoff: str, now: float) -> int:
