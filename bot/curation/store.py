@@ -54,6 +54,7 @@ HEALTH_CACHE = 1.0  # seconds a /healthz probe of the database is reused
 _BATCH_SIZE = 500
 _IDLE_TICK = 1.0  # how often an idle writer wakes to see whether pruning is due
 _MAX_BACKOFF = 1.0
+_QUICK_FAILURE = 0.1  # seconds: a failure this fast is a broken connection, not a stuck database
 # A vote can reach the database before its question: another replica's writer may be behind
 # (its database was locked, say). Such a vote is retried this long before it is refused.
 VOTE_PATIENCE = 60.0
@@ -319,12 +320,18 @@ class QuestionStore:
         if time.monotonic() < self._skip_until:
             self._unanswered(f"{what}: the database failed recently; not asked")
             return False, None
-        try:
-            return True, call(*args)
-        except Exception as error:
-            self._skip_until = time.monotonic() + RETRY_AFTER
-            self._unanswered(f"{what} failed at {self.where}: {self.backend.describe(error)}")
-            return False, None
+        for attempt in (1, 2):
+            started = time.monotonic()
+            try:
+                return True, call(*args)
+            except Exception as error:
+                # A quick failure is usually a connection the server dropped (a restart): one
+                # more try on a new connection. A slow one (a timeout) is not worth repeating.
+                if attempt == 1 and time.monotonic() - started < _QUICK_FAILURE:
+                    continue
+                self._skip_until = time.monotonic() + RETRY_AFTER
+                self._unanswered(f"{what} failed at {self.where}: {self.backend.describe(error)}")
+        return False, None
 
     # --- health -----------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Three `serve --http` replicas on one PostgreSQL database and one fake Web API behave like
 one bot: one reply per event wherever Slack delivers it, one greeting per person, votes counted
-wherever they land, no record lost under load, and answers while the database is stuck."""
+wherever they land, no record lost under load, and answers while the database is stuck or down."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tests.e2e.fake_slack import BOT_USER_ID, FakeSlack
 from tests.e2e.running_app import RunningApp, event_callback, unique
 from tests.e2e.test_slack_app import action_payload, button_for, direct_message, mention
 from tests.postgres import PostgresServer
+from tests.tcp_proxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLICAS = 3
@@ -154,3 +155,32 @@ def test_a_stuck_database_slows_no_acknowledgement(replicas, fake_slack, databas
         locker.execute("ROLLBACK")
     assert time.monotonic() - started < 6
     assert health.status in {200, 503}
+
+
+def test_the_bot_keeps_answering_while_the_database_is_down(fake_slack, postgres):
+    url = postgres.database_url()
+    proxy = TcpProxy(("127.0.0.1", postgres.port))
+    through_proxy = url.replace(f":{postgres.port}/", f":{proxy.port}/")
+    app = RunningApp(fake_slack.api_url, {"DATABASE_URL": through_proxy, "USER_HASH_SALT": SALT})
+    app.start()
+    try:
+        proxy.cut()  # the database goes away under the running bot
+        ack = app.send_event(mention("what skills does a pm need"))
+        assert ack.status == 200 and ack.seconds < 3.0
+        assert fake_slack.wait_for("chat.postMessage")  # answered all the same
+        command = app.send_command("what does a csm do", fake_slack.response_url())
+        assert command.status == 200 and command.seconds < 3.0
+        assert command.json()["text"].startswith("What a Customer Success Manager")
+        down = app.get("/healthz")
+        assert down.status == 503 and down.json()["store"]["error"]
+        proxy.restore()  # back: what was kept is written
+        assert wait_for_count(url, 2, "SELECT count(*) FROM questions") == 2
+        deadline = time.monotonic() + 10
+        while app.get("/healthz").status != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert app.get("/healthz").status == 200
+    finally:
+        output = app.stop()
+        proxy.close()
+    assert "could not write" in output  # what it could not record, said in the log
+    assert "Traceback" not in output

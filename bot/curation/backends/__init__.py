@@ -195,6 +195,7 @@ class SqlBackend(ABC):
             yield connection
         except BaseException:
             self._discard(connection)
+            self._discard_idle()  # a restarted server broke them all: start afresh
             raise
         with self._pool_lock:
             if not self._closed:
@@ -238,6 +239,10 @@ class SqlBackend(ABC):
         """Close the pooled connections; later answer-path calls raise StoreError."""
         with self._pool_lock:
             self._closed = True
+        self._discard_idle()
+
+    def _discard_idle(self) -> None:
+        with self._pool_lock:
             idle, self._idle = self._idle, []
         for connection in idle:
             self._discard(connection)
