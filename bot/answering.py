@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.knowledge import Entry, KnowledgeBase
+from bot.knowledge import Duty, Entry, KnowledgeBase
 from bot.matcher import Match, Matcher
 
 SURFACE_MENTION = "mention"
@@ -99,6 +99,11 @@ class AnswerService:
         """Look up a topic by id (for topic buttons), with the knowledge base it came from."""
         knowledge = self.knowledge
         return knowledge, knowledge.get(entry_id)
+
+    def duty(self, duty_id: str) -> tuple[KnowledgeBase, Duty | None]:
+        """Look up a duty by id (for sharing an owner answer), with its knowledge base."""
+        knowledge = self.knowledge
+        return knowledge, knowledge.duty(duty_id)
 
     def feedback(self, record_id: str, helpful: bool, user_id: str | None = None) -> None:
         """Record a helpful / not helpful vote."""

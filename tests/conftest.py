@@ -15,6 +15,11 @@ from bot.matcher import Matcher
 from bot.settings import default_knowledge_dir
 from tests.postgres import PostgresServer
 
+DATA = Path(__file__).parent / "data"
+DEV_QUESTIONS = DATA / "dev.yaml"
+HELDOUT_QUESTIONS = DATA / "heldout.yaml"
+QUESTION_FILES = (DEV_QUESTIONS, HELDOUT_QUESTIONS)
+
 
 @pytest.fixture(scope="session")
 def knowledge() -> KnowledgeBase:
@@ -24,7 +29,7 @@ def knowledge() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def matcher(knowledge: KnowledgeBase) -> Matcher:
-    """A matcher over the bundled knowledge base, with the default threshold."""
+    """A matcher over the bundled knowledge base, with the default tuning."""
     return Matcher(knowledge)
 
 

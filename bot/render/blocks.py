@@ -11,16 +11,21 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from bot.knowledge import Entry, KnowledgeBase
+from bot.knowledge import Duty, Entry, KnowledgeBase, Subject
 from bot.render.common import (
     CSM_LABEL,
     EMPTY_QUESTION,
     FALLBACK_INTRO,
+    NOT_COVERED_SUGGESTION,
     NOTE_LABEL,
+    OTHER_PART_LABELS,
     PM_LABEL,
+    READ_MORE_LABEL,
     TOPICS_INTRO,
     citations,
     mrkdwn_to_plain,
+    not_covered_title,
+    owner_line,
     related_entries,
 )
 
@@ -48,13 +53,9 @@ ACTION_ASK_PERSON = "ask_person"
 MAX_RELATED_BUTTONS = 4
 # Feedback buttons carry the record id; an answer that was not recorded carries this + entry id.
 UNRECORDED = "entry:"
+# A Share button carries an entry id, or this + a duty id for an owner answer.
+SHARED_DUTY = "duty:"
 
-STARTER_QUESTIONS = (
-    ("overview", "CSM vs PM in a nutshell"),
-    ("csm-role", "What does a CSM do?"),
-    ("pm-role", "What does a PM do?"),
-    ("collaboration", "How do they work together?"),
-)
 GREETING = (
     "*Welcome!* I explain how a *Customer Success Manager (CSM)* and a *Project Manager (PM)* "
     "differ, with the source of every answer. Ask me anything about the two roles, here in a "
@@ -172,19 +173,103 @@ def entry_message(
     buttons = topic_buttons(related) + topic_buttons(suggestions, prefix="Did you mean: ")
     if buttons:
         blocks += _actions(buttons)
+    blocks += _actions(
+        _feedback_buttons(
+            entry.id,
+            question=question,
+            record_id=record_id,
+            share_value=entry.id if shareable else None,
+            escalate=escalate,
+        )
+    )
+    text = f"{entry.title}: {mrkdwn_to_plain(answer.summary)}"
+    return _finish(text, blocks)
+
+
+def _feedback_buttons(
+    answer_id: str,
+    *,
+    question: str | None,
+    record_id: str | None,
+    share_value: str | None,
+    escalate: bool,
+) -> list[dict[str, Any]]:
     feedback = [
-        button("Helpful", ACTION_HELPFUL, record_id or f"{UNRECORDED}{entry.id}"),
-        button("Not helpful", ACTION_NOT_HELPFUL, record_id or f"{UNRECORDED}{entry.id}"),
+        button("Helpful", ACTION_HELPFUL, record_id or f"{UNRECORDED}{answer_id}"),
+        button("Not helpful", ACTION_NOT_HELPFUL, record_id or f"{UNRECORDED}{answer_id}"),
     ]
     if escalate and question:
         feedback.append(
             button("Ask a person", ACTION_ASK_PERSON, escalation_value(question, record_id))
         )
-    if shareable:
-        feedback.append(button("Share in channel", ACTION_SHARE, entry.id, style="primary"))
-    blocks += _actions(feedback)
-    text = f"{entry.title}: {mrkdwn_to_plain(answer.summary)}"
-    return _finish(text, blocks)
+    if share_value:
+        feedback.append(button("Share in channel", ACTION_SHARE, share_value, style="primary"))
+    return feedback
+
+
+def owner_message(
+    knowledge: KnowledgeBase,
+    duty: Duty,
+    *,
+    question: str | None = None,
+    record_id: str | None = None,
+    suggestions: Iterable[Entry] = (),
+    shareable: bool = False,
+    escalate: bool = False,
+) -> Message:
+    """An owner answer: who owns it first and plainly, why, the other role's part, the source,
+    and the topic to read more."""
+    owner = owner_line(duty)
+    blocks: list[Block] = [
+        _section(f"*{owner}*\n{duty.duty}"),
+        _section(duty.why),
+    ]
+    if duty.other:
+        blocks.append(_section(f"*{OTHER_PART_LABELS[duty.owner]}:* {duty.other}"))
+    context = [f"Source: {citation}" for citation in citations(knowledge, duty)]
+    if question:
+        context.append(_asked(question))
+    blocks.append(_context(context))
+    topic = knowledge.get(duty.topic)
+    topics = [topic] if topic else []
+    topics += [entry for entry in suggestions if entry not in topics]
+    buttons = topic_buttons(topics[:1], prefix=f"{READ_MORE_LABEL}: ") + topic_buttons(
+        topics[1:MAX_RELATED_BUTTONS]
+    )
+    if buttons:
+        blocks += _actions(buttons)
+    blocks += _actions(
+        _feedback_buttons(
+            duty.topic,
+            question=question,
+            record_id=record_id,
+            share_value=f"{SHARED_DUTY}{duty.id}" if shareable else None,
+            escalate=escalate,
+        )
+    )
+    return _finish(f"{owner}. {duty.duty}: {mrkdwn_to_plain(duty.why)}", blocks)
+
+
+def not_covered_message(
+    knowledge: KnowledgeBase,
+    subject: Subject,
+    question: str,
+    *,
+    suggestions: Iterable[Entry] = (),
+    record_id: str | None = None,
+    escalate: bool = False,
+) -> Message:
+    """A kind, specific "the articles don't cover that", with the closest covered topic."""
+    title = not_covered_title(subject)
+    blocks: list[Block] = [_section(f"*{title}*\n{subject.reply}"), _context([_asked(question)])]
+    buttons = topic_buttons(list(suggestions)[:1], prefix=f"{NOT_COVERED_SUGGESTION}: ")
+    if escalate:
+        buttons.append(
+            button("Ask a person", ACTION_ASK_PERSON, escalation_value(question, record_id))
+        )
+    if buttons:
+        blocks += _actions(buttons)
+    return _finish(f"{title}. {mrkdwn_to_plain(subject.reply)}", blocks)
 
 
 def fallback_message(
@@ -229,9 +314,8 @@ def help_message(knowledge: KnowledgeBase) -> Message:
 
 def _starter_buttons(knowledge: KnowledgeBase) -> list[dict[str, Any]]:
     return [
-        button(label, ACTION_TOPIC, entry_id)
-        for entry_id, label in STARTER_QUESTIONS
-        if entry_id in knowledge
+        button(entry.starter or entry.title, ACTION_TOPIC, entry.id)
+        for entry in knowledge.starters()
     ]
 
 

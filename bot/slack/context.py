@@ -11,7 +11,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.answering import Answered, AnswerService
 from bot.curation.store import SharedState
-from bot.render.blocks import Message, entry_message, fallback_message
+from bot.render.blocks import (
+    Message,
+    entry_message,
+    fallback_message,
+    not_covered_message,
+    owner_message,
+)
 from bot.settings import Settings
 from bot.slack.dedupe import Once
 
@@ -58,6 +64,24 @@ class BotContext:
     def render(self, answered: Answered, *, shareable: bool = False) -> Message:
         """The Block Kit message for an answer or, when the bot abstains, the fallback."""
         match = answered.match
+        if match.subject is not None:
+            return not_covered_message(
+                answered.knowledge,
+                match.subject,
+                match.question,
+                suggestions=match.suggestions,
+                record_id=answered.record_id,
+                escalate=self.can_escalate,
+            )
+        if match.duty is not None:
+            return owner_message(
+                answered.knowledge,
+                match.duty,
+                question=match.question,
+                record_id=answered.record_id,
+                suggestions=match.suggestions,
+                shareable=shareable,
+            )
         if match.entry is None:
             return fallback_message(
                 answered.knowledge,

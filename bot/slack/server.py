@@ -53,8 +53,11 @@ class Shutdown:
         return self
 
     def on_stop(self, stopper: Callable[[], None]) -> None:
-        """Run `stopper` in a thread of its own when the stop is requested."""
+        """Run `stopper` in a thread of its own when the stop is requested (at once if it was
+        requested already, e.g. by a signal during start-up)."""
         self._stoppers.append(stopper)
+        if self.requested.is_set():
+            self._start(stopper)
 
     def remaining(self) -> float:
         """Seconds left of the stop's time budget (the whole budget before any signal)."""
@@ -70,7 +73,11 @@ class Shutdown:
         self.requested.set()
         logger.info("stopping: finishing requests in flight (at most %.0fs)", self.timeout)
         for stopper in self._stoppers:
-            threading.Thread(target=stopper, name="shutdown", daemon=True).start()
+            self._start(stopper)
+
+    @staticmethod
+    def _start(stopper: Callable[[], None]) -> None:
+        threading.Thread(target=stopper, name="shutdown", daemon=True).start()
 
     def interrupt(self) -> None:
         """Wake the main thread out of a blocking loop (the HTTP server's)."""
