@@ -147,15 +147,20 @@ def main() -> None:
                 print(f"claim ({name}): p50 {p50:.3f} ms, p99 {p99:.3f} ms "
                       f"(median of {args.rounds} rounds of {args.claims}; target p99 < 1 ms)")  # fmt: skip
             for replicas in (1, 2):
-                rate = answers_per_second(server.database_url(), replicas, args.mentions)
-                print(f"answers/s, {replicas} replica(s) on PostgreSQL, 8 clients: {rate:.0f}")
+                rates = [
+                    answers_per_second(server.database_url(), replicas, args.mentions)
+                    for _ in range(3)
+                ]
+                print(f"answers/s, {replicas} replica(s) on PostgreSQL, 8 clients: "
+                      f"{statistics.median(rates):.0f} (median of 3 runs)")  # fmt: skip
             for name, make in (
                 ("sqlite", lambda: SqliteBackend(Path(folder) / "report.sqlite3")),
                 ("postgresql", partial(PostgresBackend, server.database_url())),
             ):
                 fill(make, args.questions)
-                took = report_time(make())
-                print(f"report ({name}) over {args.questions:,} questions: {took:.2f} s")
+                took = statistics.median(report_time(make()) for _ in range(3))
+                print(f"report ({name}) over {args.questions:,} questions: {took:.2f} s "
+                      "(median of 3)")  # fmt: skip
     finally:
         server.stop()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from bot.curation.backends.postgres import PostgresBackend
 from bot.settings import ConfigError, Settings
 
 
@@ -74,3 +75,8 @@ def test_bad_store_and_serving_values(name, value):
     with pytest.raises(ConfigError, match=name) as raised:
         Settings.from_env({name: value})
     assert "hunter2" not in str(raised.value)  # a password in a URL is never echoed
+
+
+def test_a_database_password_is_never_shown():
+    backend = PostgresBackend("postgresql://csm:hunter2@db.internal:5432/bot?sslmode=require")
+    assert backend.where == "postgresql://csm:***@db.internal:5432/bot?sslmode=require"
