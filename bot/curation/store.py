@@ -7,7 +7,9 @@ down. One writer thread drains the queue in batches, one transaction each. A wri
 for a reason that may clear (a lock, a lost connection, a full disk) is kept and retried with a
 growing pause, so nothing is lost while the database is busy; failures are logged at most every
 `WARNING_EVERY` seconds, with a count. A full queue drops the new record, counted the same way.
-`close` writes what is queued, retrying until its deadline.
+`close` writes what is queued, retrying until its deadline. A vote on a question id the database
+does not hold is retried for `VOTE_PATIENCE` seconds (another replica may not have written the
+question yet), then refused and counted.
 
 Opening the store checks the database for real (creates the schema, writes its version): a
 database that cannot be used stops the start with one line (`StoreError`).

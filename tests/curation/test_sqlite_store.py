@@ -178,3 +178,10 @@ def test_a_full_disk_is_retried_and_logged_with_a_count(db_path, store_log):
     assert "in the last 10s" in failures[0]
     assert any("not written" in message for message in messages)  # said so at the end
     assert 0 < count(db_path) < 30
+
+
+def test_an_empty_salt_file_is_refused(db_path):
+    QuestionStore(SqliteBackend(db_path)).close()
+    (db_path.parent / "questions.sqlite3.salt").write_text("")
+    with pytest.raises(StoreError, match=r"salt file .* is empty"):
+        QuestionStore(SqliteBackend(db_path))

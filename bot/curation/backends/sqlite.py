@@ -89,6 +89,11 @@ class SqliteBackend(SqlBackend):
                     f"cannot keep the user-hash salt in {self.salt_file}: {error.strerror}; "
                     "set USER_HASH_SALT instead"
                 ) from None
+        if not salt:
+            raise StoreError(
+                f"the salt file {self.salt_file} is empty: restore it, or delete it to start "
+                "new user hashes (votes already counted stop matching), or set USER_HASH_SALT"
+            )
         if legacy:
             with self.transaction(connection) as cursor:
                 cursor.execute("DELETE FROM meta WHERE key = ?", (_LEGACY_SALT_KEY,))
