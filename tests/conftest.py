@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +53,28 @@ def new_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], 
         return lambda: SqliteBackend(path)
     url = request.getfixturevalue("postgres").database_url()
     return lambda: PostgresBackend(url)
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params.get("new_backend") == "postgresql":
+        return True
+    return "postgres" in getattr(item, "fixturenames", ())
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Without PostgreSQL, one line says its tests were left out and how to install it."""
+    found = PostgresServer.find()
+    if isinstance(found, str):
+        terminalreporter.write_line(f"PostgreSQL tests skipped: {found}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without PostgreSQL, its tests are left out (one closing line says why), not skipped one
+    by one."""
+    if not isinstance(PostgresServer.find(), str):
+        return
+    left_out = [item for item in items if _needs_postgres(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not _needs_postgres(item)]

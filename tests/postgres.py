@@ -29,11 +29,13 @@ _schemas = itertools.count(1)
 
 def _bin_dir() -> Path | None:
     configured = os.environ.get("PG_BIN")
-    candidates = [configured] if configured else []
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    found = shutil.which("initdb")
-    if found:
-        candidates.append(str(Path(found).parent))
+    if configured:
+        candidates = [configured]
+    else:
+        candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+        found = shutil.which("initdb")
+        if found:
+            candidates.append(str(Path(found).parent))
     for folder in candidates:
         if (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
             return Path(folder)
