@@ -10,6 +10,7 @@ Starts a throwaway PostgreSQL cluster (as tests do; `apt-get install -y postgres
 - report: `build_report` over N questions (default 1,000,000) inserted directly.
 
     python bench/store.py [--claims 2000] [--rounds 5] [--mentions 400] [--questions 1000000]
+                          [--parts claim,answers,report]
 """
 
 from __future__ import annotations
@@ -125,12 +126,43 @@ def report_time(backend: SqlBackend) -> float:
     return took
 
 
+def measure_claims(server: PostgresServer, folder: Path, args: argparse.Namespace) -> None:
+    for name, make in (
+        ("sqlite", partial(SqliteBackend, folder / "claims.sqlite3")),
+        ("postgresql", partial(PostgresBackend, server.database_url())),
+    ):
+        p50, p99 = claim_latency(make(), args.claims, args.rounds)
+        print(f"claim ({name}): p50 {p50:.3f} ms, p99 {p99:.3f} ms "
+              f"(median of {args.rounds} rounds of {args.claims}; target p99 < 1 ms)")  # fmt: skip
+
+
+def measure_answers(server: PostgresServer, folder: Path, args: argparse.Namespace) -> None:
+    for replicas in (1, 2):
+        rates = [answers_per_second(server.database_url(), replicas, args.mentions) for _ in range(3)]  # fmt: skip
+        print(f"answers/s, {replicas} replica(s) on PostgreSQL, 8 clients: "
+              f"{statistics.median(rates):.0f} (median of 3 runs)")  # fmt: skip
+
+
+def measure_report(server: PostgresServer, folder: Path, args: argparse.Namespace) -> None:
+    for name, make in (
+        ("sqlite", partial(SqliteBackend, folder / "report.sqlite3")),
+        ("postgresql", partial(PostgresBackend, server.database_url())),
+    ):
+        fill(make, args.questions)
+        took = statistics.median(report_time(make()) for _ in range(3))
+        print(f"report ({name}) over {args.questions:,} questions: {took:.2f} s (median of 3)")
+
+
+PARTS = {"claim": measure_claims, "answers": measure_answers, "report": measure_report}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--mentions", type=int, default=400)
     parser.add_argument("--questions", type=int, default=1_000_000)
+    parser.add_argument("--parts", default=",".join(PARTS), help="which measurements, comma-separated")  # fmt: skip
     args = parser.parse_args()
     server = PostgresServer.find()
     if isinstance(server, str):
@@ -138,29 +170,8 @@ def main() -> None:
     server.start()
     try:
         with tempfile.TemporaryDirectory() as folder:
-            sqlite = Path(folder) / "bench.sqlite3"
-            for name, make in (
-                ("sqlite", lambda: SqliteBackend(sqlite)),
-                ("postgresql", partial(PostgresBackend, server.database_url())),
-            ):
-                p50, p99 = claim_latency(make(), args.claims, args.rounds)
-                print(f"claim ({name}): p50 {p50:.3f} ms, p99 {p99:.3f} ms "
-                      f"(median of {args.rounds} rounds of {args.claims}; target p99 < 1 ms)")  # fmt: skip
-            for replicas in (1, 2):
-                rates = [
-                    answers_per_second(server.database_url(), replicas, args.mentions)
-                    for _ in range(3)
-                ]
-                print(f"answers/s, {replicas} replica(s) on PostgreSQL, 8 clients: "
-                      f"{statistics.median(rates):.0f} (median of 3 runs)")  # fmt: skip
-            for name, make in (
-                ("sqlite", lambda: SqliteBackend(Path(folder) / "report.sqlite3")),
-                ("postgresql", partial(PostgresBackend, server.database_url())),
-            ):
-                fill(make, args.questions)
-                took = statistics.median(report_time(make()) for _ in range(3))
-                print(f"report ({name}) over {args.questions:,} questions: {took:.2f} s "
-                      "(median of 3)")  # fmt: skip
+            for part in args.parts.split(","):
+                PARTS[part](server, Path(folder), args)
     finally:
         server.stop()
 
