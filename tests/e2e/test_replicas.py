@@ -95,10 +95,12 @@ def test_ten_identical_deliveries_in_parallel_give_one_reply(replicas, fake_slac
 
 def test_one_persons_dms_across_replicas_get_one_greeting(replicas, fake_slack):
     first = direct_message("what does a pm do")
-    for number, app in enumerate(replicas):
-        dm = {**first, "text": f"pm skills {number}", "ts": f"{time.time():.6f}"}
-        app.send_event(dm)
-        time.sleep(0.05)
+    dms = [
+        {**first, "text": f"pm skills {number}", "ts": f"{time.time():.6f}{number}"}
+        for number in range(REPLICAS)
+    ]
+    with ThreadPoolExecutor(REPLICAS) as pool:  # all at once, one per replica
+        list(pool.map(lambda pair: pair[0].send_event(pair[1]), zip(replicas, dms, strict=True)))
     posts = settle(fake_slack, at_least=REPLICAS + 1)
     greetings = [post for post in posts if "Welcome" in post.params["text"]]
     assert len(greetings) == 1 and len(posts) == REPLICAS + 1
@@ -151,10 +153,8 @@ def test_a_stuck_database_slows_no_acknowledgement(replicas, fake_slack, databas
         command = replicas[1].send_command("what does a pm do", fake_slack.response_url())
         assert command.status == 200 and command.json()["text"].startswith("What a Project Manager")
         fake_slack.wait_for("chat.postMessage")  # still answering
-        health = replicas[1].get("/healthz")
         locker.execute("ROLLBACK")
     assert time.monotonic() - started < 6
-    assert health.status in {200, 503}
 
 
 def test_the_bot_keeps_answering_while_the_database_is_down(fake_slack, postgres):
