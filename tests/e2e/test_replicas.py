@@ -111,7 +111,7 @@ def test_a_vote_on_another_replica_counts(replicas, fake_slack, database_url):
         replicas[0].send_command("what does a csm do all day", fake_slack.response_url()).json()
     )
     record_id = button_for(answer["blocks"], "feedback_not_helpful")["value"]
-    assert wait_for_count(database_url, 1, "SELECT count(*) FROM questions WHERE id = %s", record_id) == 1  # fmt: skip
+    # At once: the vote may reach the database before the first replica has written the question.
     replicas[2].send_action(
         action_payload(fake_slack, "feedback_not_helpful:1", record_id, is_ephemeral=True)
     )
