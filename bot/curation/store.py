@@ -427,7 +427,7 @@ class QuestionStore:
                     stopping = True
                 else:
                     pending.append(item)  # type: ignore[arg-type]
-            if self._early_votes and (pending or time.monotonic() >= self._retry_votes_at):
+            if self._early_votes and time.monotonic() >= self._retry_votes_at:
                 pending.extend(self._early_votes)  # after new questions: theirs may be among them
                 self._early_votes = []
             overflow = len(pending) - self._queue.maxsize
