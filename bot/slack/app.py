@@ -16,9 +16,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.answering import AnswerService
+from bot.curation.store import SharedState
 from bot.settings import ENV_API_URL, ENV_BOT_TOKEN, ConfigError, Settings
-from bot.slack.context import BotContext
-from bot.slack.dedupe import SeenSet
+from bot.slack.context import SEEN_TTL, BotContext, answered_once, greeted_once
+from bot.slack.dedupe import Once
 from bot.slack.listeners import register_listeners
 
 logger = logging.getLogger(__name__)
@@ -46,8 +47,12 @@ class _QuietTokenNotice(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
-def build_app(settings: Settings, service: AnswerService) -> App:
-    """The Bolt app; raises ConfigError (one line) if Slack rejects the bot token."""
+def build_app(settings: Settings, service: AnswerService, store: SharedState | None = None) -> App:
+    """The Bolt app; raises ConfigError (one line) if Slack rejects the bot token.
+
+    With a `store`, what is done once (events, messages, greetings) is agreed with every other
+    replica on the same database; without one, this process remembers it in memory.
+    """
     client = build_client(settings)
     bolt_logger = logging.getLogger("slack_bolt.App")
     quiet = _QuietTokenNotice()
@@ -69,7 +74,7 @@ def build_app(settings: Settings, service: AnswerService) -> App:
         ) from None
     finally:
         bolt_logger.removeFilter(quiet)
-    seen_events = SeenSet()
+    seen_events = Once(store, "event", SEEN_TTL, private=False)
 
     def skip_repeated_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
         """Slack retries an event it thinks was missed; Bolt does not de-duplicate them."""
@@ -81,5 +86,12 @@ def build_app(settings: Settings, service: AnswerService) -> App:
         return None
 
     app.use(skip_repeated_events)
-    register_listeners(app, BotContext(service=service, settings=settings))
+    context = BotContext(
+        service=service,
+        settings=settings,
+        state=store,
+        answered_messages=answered_once(store),
+        greeted=greeted_once(store),
+    )
+    register_listeners(app, context)
     return app
