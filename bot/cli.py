@@ -105,7 +105,7 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Tex
         if mode == MODE_SOCKET:
             serve_socket(app, settings.app_token or "")
         else:
-            serve_http(app, settings.port)
+            serve_http(app, settings)
     finally:
         curation.stop()
     return EXIT_OK

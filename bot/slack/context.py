@@ -6,13 +6,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answering import Answered, AnswerService
 from bot.render.blocks import Message, entry_message, fallback_message
 from bot.settings import Settings
-from bot.slack.dedupe import SeenSet
+from bot.slack.dedupe import KeyMemory, SeenSet
 
 logger = logging.getLogger(__name__)
 # Longer questions are cut before matching: nobody asks about CSM vs PM in 40,000 characters.
@@ -29,6 +30,10 @@ class BotContext:
     answered_messages: SeenSet = field(default_factory=SeenSet)
     # People greeted in DM since start-up (in memory: a restart greets them once more).
     greeted: SeenSet = field(default_factory=lambda: SeenSet(capacity=100_000, ttl=365 * 86400))
+    # (person, answer) pairs already passed on by "Ask a person".
+    escalations: KeyMemory = field(
+        default_factory=lambda: SeenSet(capacity=100_000, ttl=30 * 86400)
+    )
 
     @property
     def can_escalate(self) -> bool:
@@ -75,3 +80,9 @@ class BotContext:
     def first_time(self, event: dict[str, Any]) -> bool:
         """True the first time this message (channel + ts) is seen, whatever event carried it."""
         return self.answered_messages.first_time((event.get("channel"), event.get("ts")))
+
+
+def acknowledge(ack: Ack) -> None:
+    """The acknowledging half of a listener whose work (Bolt's lazy half) talks to Slack:
+    Slack hears back at once, and the work runs later on the reply pool."""
+    ack()
