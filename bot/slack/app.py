@@ -8,11 +8,13 @@ the Outbox, a bounded pool of its own.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -93,6 +95,8 @@ def build_app(settings: Settings, service: AnswerService) -> App:
             client=client,
             signing_secret=settings.signing_secret or "",
             process_before_response=True,
+            # HTTP requests are verified before Bolt parses them (bot/slack/guard.py).
+            request_verification_enabled=False,
             listener_executor=Outbox(settings.reply_workers, settings.reply_queue),
         )
     except (BoltError, SlackApiError) as error:
@@ -120,18 +124,6 @@ def build_app(settings: Settings, service: AnswerService) -> App:
         next()
         return None
 
-    odd_payloads = ThrottledLog(logger)
-
-    def skip_malformed_payloads(body: dict[str, Any], next: Any) -> BoltResponse | None:
-        """A signed payload Slack would not send is acknowledged (so it is not retried) and
-        logged in one line, never handed to a listener."""
-        problem = payloads.problem(body)
-        if problem:
-            odd_payloads.log(logging.WARNING, "malformed", "ignored a payload: %s", problem)
-            return BoltResponse(status=200, body="")
-        next()
-        return None
-
     @app.error
     def log_listener_error(error: Exception) -> BoltResponse:
         """A listener that fails is one line (the traceback at DEBUG); Slack gets an empty
@@ -144,10 +136,28 @@ def build_app(settings: Settings, service: AnswerService) -> App:
         )
         return BoltResponse(status=200, body="")
 
+    # First: Bolt's own argument injection fails on some odd payloads (empty `actions`).
+    app.use(_SkipMalformedPayloads())
     app.use(skip_repeated_events)
-    app.use(skip_malformed_payloads)
     register_listeners(app, BotContext(service=service, settings=settings))
     return app
+
+
+class _SkipMalformedPayloads(Middleware):
+    """A signed payload Slack would not send is acknowledged (so it is not retried) and
+    logged in one line, never handed to a listener."""
+
+    def __init__(self) -> None:
+        self._log = ThrottledLog(logger)
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        problem = payloads.problem(req.body)
+        if problem:
+            self._log.log(logging.WARNING, "malformed", "ignored a payload: %s", problem)
+            return BoltResponse(status=200, body="")
+        return next()
 
 
 class _Redact(logging.Filter):

@@ -28,28 +28,37 @@ _ACTION_FIELDS = {
     ("container", "thread_ts"): MESSAGE_TS, ("message", "ts"): MESSAGE_TS,
     ("message", "thread_ts"): MESSAGE_TS,
 }  # fmt: skip
+# Handled by Bolt itself: the Events API URL check and Slack's notice that it slowed delivery.
+_PASSED_THROUGH = {"url_verification", "app_rate_limited"}
+# What a click's listeners read, when Slack sends it.
+_ACTION_OBJECTS = ("channel", "team", "container", "message")
 # Events a listener answers need to know where (channel) and which message (ts).
 _EVENTS_NEEDING = {"app_mention": ("channel", "ts"), "message": ("channel", "ts"),
                    "app_home_opened": ("user",)}  # fmt: skip
 
 
 def problem(body: dict[str, Any]) -> str | None:
-    """What is wrong with a payload's shape, in a few words; None when it is as Slack sends it."""
+    """What is wrong with a payload's shape, in a few words; None when it is as Slack sends it
+    and of a kind this bot handles (anything else is acknowledged and left alone)."""
     kind = body.get("type")
     if kind == "event_callback":
+        if not isinstance(body.get("event_id", ""), str):
+            return "event_id is not text"
         return _event_problem(body.get("event"))
     if kind == "block_actions":
         return _action_problem(body)
     if "command" in body:
         return _fields_problem(body, _COMMAND_FIELDS, "command") or _text_problem(body, "command")
-    return None
+    if kind in _PASSED_THROUGH or "ssl_check" in body:
+        return None
+    return f"a {str(kind)[:40]!r} payload, which this bot does not handle"
 
 
 def _event_problem(event: Any) -> str | None:
     if not isinstance(event, dict) or not isinstance(event.get("type"), str):
         return "event is not an object with a type"
     for name in _EVENTS_NEEDING.get(event["type"], ()):
-        if name not in event:
+        if event.get(name) is None:
             return f"event.{name} is missing"
     return _fields_problem(event, _EVENT_FIELDS, "event") or _text_problem(event, "event")
 
@@ -65,6 +74,11 @@ def _action_problem(body: dict[str, Any]) -> str | None:
             return f"{action['action_id']}'s value is not text"
     if not isinstance(body.get("user"), dict) or "id" not in body["user"]:
         return "user.id is missing"
+    for name in _ACTION_OBJECTS:
+        if name in body and not isinstance(body[name], dict):
+            return f"{name} is not an object"
+    if not isinstance(body.get("response_url", ""), str):
+        return "response_url is not text"
     return _fields_problem(body, _ACTION_FIELDS, "payload")
 
 

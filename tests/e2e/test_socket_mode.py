@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,3 +64,41 @@ def test_slash_command_over_socket_mode(socket_server: FakeSocketMode) -> None:
     assert ack is not None, "no acknowledgement"
     assert ack["payload"]["response_type"] == "ephemeral"
     assert ack["payload"]["text"].startswith("What a Customer Success Manager")
+
+
+def test_slash_command_is_acknowledged_while_answers_wait_on_a_slow_slack(
+    socket_server: FakeSocketMode, fake_slack: FakeSlack
+) -> None:
+    # More mentions than Bolt's default pool has threads, each held 3.5 s by chat.postMessage.
+    mentions = 6
+    for _ in range(mentions):
+        fake_slack.script("chat.postMessage", {"ok": True, "ts": "1.1"}, delay=3.5)
+        event = {"type": "app_mention", "user": unique("U"), "ts": "1700000000.000200",
+                 "text": f"<@{BOT_USER_ID}> csm skills", "channel": unique("C")}  # fmt: skip
+        socket_server.send({"envelope_id": unique("env"), "type": "events_api",
+                            "accepts_response_payload": False, "payload": event_callback(event)})  # fmt: skip
+    envelope_id = unique("env")
+    socket_server.send({"envelope_id": envelope_id, "type": "slash_commands",
+                        "accepts_response_payload": True,
+                        "payload": command_fields("pm skills", "https://hooks.invalid/r")})  # fmt: skip
+    ack = socket_server.ack_for(envelope_id, timeout=2.0)
+    assert ack is not None and ack["payload"]["text"].startswith("Skills a Project Manager")
+    # Let the slow answers land before the next test counts calls.
+    assert len(fake_slack.wait_for("chat.postMessage", mentions, timeout=15)) == mentions
+
+
+def test_a_silent_connection_is_replaced_within_about_ten_seconds(
+    socket_server: FakeSocketMode, fake_slack: FakeSlack
+) -> None:
+    fake_slack.script("apps.connections.open", {"ok": True, "url": socket_server.url})
+    connections = socket_server.connections
+    socket_server.stall()
+    started = time.monotonic()
+    assert socket_server.wait_connected(timeout=13, count=connections + 1)
+    assert time.monotonic() - started < 13
+    # The new connection works.
+    envelope_id = unique("env")
+    socket_server.send({"envelope_id": envelope_id, "type": "slash_commands",
+                        "accepts_response_payload": True,
+                        "payload": command_fields("csm skills", "https://hooks.invalid/r")})  # fmt: skip
+    assert socket_server.ack_for(envelope_id) is not None
