@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltError
@@ -113,16 +112,6 @@ def build_app(settings: Settings, service: AnswerService) -> App:
         ) from None
     finally:
         bolt_logger.removeFilter(quiet)
-    seen_events = SeenSet()
-
-    def skip_repeated_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
-        """Slack retries an event it thinks was missed; Bolt does not de-duplicate them."""
-        event_id = body.get("event_id")
-        if event_id and not seen_events.first_time(event_id):
-            logger.info("ignoring a repeat of event %s", event_id)
-            return BoltResponse(status=200, body="")
-        next()
-        return None
 
     @app.error
     def log_listener_error(error: Exception) -> BoltResponse:
@@ -138,9 +127,28 @@ def build_app(settings: Settings, service: AnswerService) -> App:
 
     # First: Bolt's own argument injection fails on some odd payloads (empty `actions`).
     app.use(_SkipMalformedPayloads())
-    app.use(skip_repeated_events)
+    app.use(_SkipRepeatedEvents())
     register_listeners(app, BotContext(service=service, settings=settings))
     return app
+
+
+# Bolt middleware as classes: a function middleware costs an argument injection per request.
+
+
+class _SkipRepeatedEvents(Middleware):
+    """Slack retries an event it thinks was missed; Bolt does not de-duplicate them."""
+
+    def __init__(self) -> None:
+        self._seen = SeenSet()
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        event_id = req.body.get("event_id")
+        if event_id and not self._seen.first_time(event_id):
+            logger.info("ignoring a repeat of event %s", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
 
 
 class _SkipMalformedPayloads(Middleware):

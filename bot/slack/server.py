@@ -20,7 +20,7 @@ from waitress.task import ThreadedTaskDispatcher
 
 from bot.settings import ENV_APP_TOKEN, ENV_PORT, ConfigError, Settings
 from bot.slack.guard import RequestGuard, replay_memory
-from bot.slack.throttle import ThrottledLog
+from bot.slack.throttle import ThrottledLog, ThrottledRecords
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -103,6 +103,9 @@ class _DeadlineServer(TcpWSGIServer):
 def http_server(app: App, settings: Settings) -> TcpWSGIServer:
     """waitress on every interface at the settings' port, with their limits (body size,
     read timeout, connections); raises ConfigError, in one line, if the port is taken."""
+    # waitress warns for every request that has to wait for a thread: a burst would write
+    # thousands of lines.
+    logging.getLogger("waitress.queue").addFilter(ThrottledRecords())
     guard = RequestGuard(settings.signing_secret or "", settings.max_body_bytes, replay_memory())
     adjustments = Adjustments(
         host="0.0.0.0",
