@@ -34,7 +34,8 @@ from tests.e2e.running_app import (
 from tests.e2e.test_slack_app import action_payload, mention
 from tests.e2e.test_startup import assert_one_clear_line, serve
 
-FAST_ACK_SECONDS = 1.0
+# Well inside Slack's 3 s, with room for a busy CI machine; the old code took 3 s and failed.
+FAST_ACK_SECONDS = 2.0
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -205,7 +206,8 @@ def test_a_burst_of_mentions_is_bounded_and_what_is_dropped_is_logged() -> None:
         while not log_lines(app, "dropped a reply") and time.monotonic() < deadline:
             time.sleep(0.1)
         assert 1 <= len(log_lines(app, "dropped a reply")) <= 2
-        time.sleep(6.5)  # two rounds of two slow posts
+        fake.wait_for("chat.postMessage", 4, timeout=15)  # two rounds of two slow posts
+        time.sleep(1)
         assert len(fake.calls_to("chat.postMessage")) == 4
 
 
