@@ -57,9 +57,12 @@ def raw_exchange(port: int, data: bytes, timeout: float = 3.0) -> bytes:
         return sock.recv(200)
 
 
-def post_head(length: int, extra: str = "") -> bytes:
+def post_head(length: int, headers: dict[str, str] | None = None) -> bytes:
+    """The head of a POST announcing a `length`-byte body (the body itself is not sent: an
+    app that waits for it fails the test; unread bytes would make the answer a reset)."""
+    lines = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     return (f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {length}\r\n{extra}\r\n").encode()  # fmt: skip
+            f"Content-Length: {length}\r\n{lines}\r\n").encode()  # fmt: skip
 
 
 def send_concurrently(count: int, send: Callable[[int], Any]) -> list[Any]:
@@ -75,27 +78,14 @@ def log_lines(app: RunningApp, needle: str) -> list[str]:
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(slack_app: RunningApp) -> None:
-    # Announce 100 MB, send 64 KB of it: the answer must come without the rest.
-    answer = raw_exchange(slack_app.port, post_head(100 * 2**20) + b"{" + b" " * 65535)
+    answer = raw_exchange(slack_app.port, post_head(100 * 2**20))
     assert answer.startswith(b"HTTP/1.1 413"), answer
 
 
-def test_a_signed_body_over_the_limit_is_refused(
-    slack_app: RunningApp, fake_slack: FakeSlack
-) -> None:
-    event = mention("csm skills", padding="x" * (1024 * 1024))
-    body = json.dumps(event_callback(event))
-    assert slack_app.post(body, "application/json", sign(body)).status == 413
-    chunked = b"".join(
-        b"%x\r\n%s\r\n" % (len(piece), piece)
-        for piece in (body[i : i + 65536].encode() for i in range(0, len(body), 65536))
-    )
-    head = (f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Transfer-Encoding: chunked\r\nX-Slack-Request-Timestamp: {sign(body)['X-Slack-Request-Timestamp']}\r\n"
-            f"X-Slack-Signature: {sign(body)['X-Slack-Signature']}\r\n\r\n").encode()  # fmt: skip
-    assert raw_exchange(slack_app.port, head + chunked + b"0\r\n\r\n").startswith(b"HTTP/1.1 413")
-    time.sleep(0.3)
-    assert fake_slack.calls_to("chat.postMessage") == []
+def test_a_signed_body_over_the_limit_is_refused(slack_app: RunningApp) -> None:
+    body = json.dumps(event_callback(mention("csm skills", padding="x" * 2**20)))
+    answer = raw_exchange(slack_app.port, post_head(len(body), sign(body)))
+    assert answer.startswith(b"HTTP/1.1 413"), answer
 
 
 def test_the_signature_is_checked_before_the_body_is_parsed(slack_app: RunningApp) -> None:
