@@ -161,7 +161,7 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Tex
                 app, settings.app_token or "", shutdown, store.health, settings.health_port
             )
         else:
-            serve_http(app, settings.port, shutdown, store.health)
+            serve_http(app, settings, shutdown, store.health)
     finally:
         if app is not None:
             shutdown.request()  # also when serving ended another way: the same bounded stop

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENV_KNOWLEDGE_DIR = "KNOWLEDGE_DIR"
 ENV_LOG_LEVEL = "LOG_LEVEL"
@@ -40,6 +41,19 @@ ENV_USER_HASH_SALT = "USER_HASH_SALT"
 ENV_ESCALATION_CHANNEL = "ESCALATION_CHANNEL"
 ENV_XDG_DATA_HOME = "XDG_DATA_HOME"
 DEFAULT_RETENTION_DAYS = 90
+# Operating it safely (bot/slack/server.py, bot/slack/outbox.py): what the HTTP server accepts
+# and how many replies to Slack may wait.
+ENV_MAX_BODY_BYTES = "MAX_BODY_BYTES"
+ENV_HTTP_READ_TIMEOUT = "HTTP_READ_TIMEOUT"
+ENV_HTTP_CONNECTION_LIMIT = "HTTP_CONNECTION_LIMIT"
+ENV_REPLY_WORKERS = "REPLY_WORKERS"
+ENV_REPLY_QUEUE = "REPLY_QUEUE"
+# Slack's own requests are a few kilobytes; 1 MB leaves room and refuses floods.
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+DEFAULT_HTTP_READ_TIMEOUT = 10
+DEFAULT_HTTP_CONNECTION_LIMIT = 500
+DEFAULT_REPLY_WORKERS = 8
+DEFAULT_REPLY_QUEUE = 500
 _FALSE_WORDS = {"0", "false", "no", "off"}
 _TRUE_WORDS = {"1", "true", "yes", "on", ""}
 
@@ -75,13 +89,31 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     return word not in _FALSE_WORDS
 
 
-def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+def _positive_int(environ: Mapping[str, str], name: str, default: int, unit: str = "days") -> int:
     value = environ.get(name, "").strip()
     if not value:
         return default
     if not value.isdigit() or int(value) < 1:
-        raise ConfigError(f"{name}={value!r} is not a whole number of days; use e.g. {default}")
+        raise ConfigError(f"{name}={value!r} is not a whole number of {unit}; use e.g. {default}")
     return int(value)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The parts of a URL that may be credentials: its password and its query string."""
+    parts = urlsplit(url)
+    return [secret for secret in (parts.password, parts.query) if secret]
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """`text` fit for a log or an error: each secret replaced by `***`."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def redact_url(url: str) -> str:
+    """`url` fit for a log or an error: any password and query string hidden."""
+    return redact(url, url_secrets(url))
 
 
 @dataclass(frozen=True)
@@ -104,6 +136,11 @@ class Settings:
     port: int = DEFAULT_PORT
     health_port: int | None = None
     shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    http_read_timeout: int = DEFAULT_HTTP_READ_TIMEOUT
+    http_connection_limit: int = DEFAULT_HTTP_CONNECTION_LIMIT
+    reply_workers: int = DEFAULT_REPLY_WORKERS
+    reply_queue: int = DEFAULT_REPLY_QUEUE
 
     @property
     def slack_configured(self) -> bool:
@@ -169,6 +206,19 @@ class Settings:
             port=_port(ENV_PORT, environ.get(ENV_PORT, "").strip()) or DEFAULT_PORT,
             health_port=_port(ENV_HEALTH_PORT, health_port),
             shutdown_timeout=_seconds(environ, ENV_SHUTDOWN_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT),
+            max_body_bytes=_positive_int(
+                environ, ENV_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, "bytes"
+            ),
+            http_read_timeout=_positive_int(
+                environ, ENV_HTTP_READ_TIMEOUT, DEFAULT_HTTP_READ_TIMEOUT, "seconds"
+            ),
+            http_connection_limit=_positive_int(
+                environ, ENV_HTTP_CONNECTION_LIMIT, DEFAULT_HTTP_CONNECTION_LIMIT, "connections"
+            ),
+            reply_workers=_positive_int(
+                environ, ENV_REPLY_WORKERS, DEFAULT_REPLY_WORKERS, "threads"
+            ),
+            reply_queue=_positive_int(environ, ENV_REPLY_QUEUE, DEFAULT_REPLY_QUEUE, "replies"),
         )
 
 
@@ -184,7 +234,8 @@ def _require_token(name: str, value: str | None, prefix: str, where: str) -> Non
 def _api_url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ConfigError(
-            f"{ENV_API_URL}={value!r} is not an http(s) URL; the default is {DEFAULT_API_URL}"
+            f"{ENV_API_URL} is not an http(s) URL (it must start with http:// or https://); "
+            f"the default is {DEFAULT_API_URL}"
         )
     return value if value.endswith("/") else value + "/"
 

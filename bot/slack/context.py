@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -19,7 +20,7 @@ from bot.render.blocks import (
     owner_message,
 )
 from bot.settings import Settings
-from bot.slack.dedupe import Once
+from bot.slack.dedupe import KeyMemory, Once, SeenSet
 
 logger = logging.getLogger(__name__)
 # Longer questions are cut before matching: nobody asks about CSM vs PM in 40,000 characters.
@@ -51,6 +52,10 @@ class BotContext:
     answered_messages: Once = field(default_factory=lambda: answered_once(None))
     # People greeted in DM (kept in the store when there is one: a restart does not re-greet).
     greeted: Once = field(default_factory=lambda: greeted_once(None))
+    # (person, answer) pairs already passed on by "Ask a person".
+    escalations: KeyMemory = field(
+        default_factory=lambda: SeenSet(capacity=100_000, ttl=30 * 86400)
+    )
 
     @property
     def can_escalate(self) -> bool:
@@ -115,3 +120,9 @@ class BotContext:
     def first_time(self, event: dict[str, Any]) -> bool:
         """True the first time this message (channel + ts) is seen, whatever event carried it."""
         return self.answered_messages.first_time(str(event.get("channel")), str(event.get("ts")))
+
+
+def acknowledge(ack: Ack) -> None:
+    """The acknowledging half of a listener whose work (Bolt's lazy half) talks to Slack:
+    Slack hears back at once, and the work runs later on the reply pool."""
+    ack()

@@ -11,8 +11,22 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Protocol
 
 from bot.curation.store import SharedState
+
+
+class KeyMemory(Protocol):
+    """What the Slack layer remembers (replayed signatures, escalations): in memory today
+    (SeenSet); a database table with the same two methods can take its place."""
+
+    def first_time(self, key: Hashable) -> bool:
+        """Record `key`; True only the first time it is seen while remembered."""
+        ...
+
+    def forget(self, key: Hashable) -> None:
+        """Forget `key`, so it counts as new again (an action that failed may be retried)."""
+        ...
 
 
 class SeenSet:
@@ -42,6 +56,11 @@ class SeenSet:
             if len(self._seen) > self._capacity:
                 self._seen.popitem(last=False)
             return True
+
+    def forget(self, key: Hashable) -> None:
+        """Forget `key`, so it counts as new again."""
+        with self._lock:
+            self._seen.pop(key, None)
 
 
 class Once:

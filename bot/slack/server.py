@@ -16,16 +16,25 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_sdk.errors import SlackApiError
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
 
-from bot.settings import ENV_APP_TOKEN, ENV_HEALTH_PORT, ENV_PORT, ConfigError
+from bot.settings import ENV_APP_TOKEN, ENV_HEALTH_PORT, ENV_PORT, ConfigError, Settings
+from bot.slack.guard import RequestGuard, replay_memory
+from bot.slack.throttle import ThrottledLog, ThrottledRecords
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 HTTP_THREADS = 16
+# Slack pings are answered within a second; missing 4 in a row (slack_sdk's rule) at this
+# interval means a dead connection is noticed and replaced within about 10 seconds.
+SOCKET_PING_SECONDS = 2
 logger = logging.getLogger(__name__)
 
 _DRAIN_POLL = 0.05  # seconds between looks at whether in-flight requests are done
@@ -100,22 +109,33 @@ def health_response(health: Health | None) -> tuple[str, bytes]:
 def _health(
     environ: dict[str, Any], start_response: StartResponse, health: Health | None
 ) -> Iterable[bytes] | None:
-    if environ.get("PATH_INFO") != HEALTH_PATH or environ.get("REQUEST_METHOD") != "GET":
+    """GET or HEAD /healthz answered; None for any other request."""
+    method = environ.get("REQUEST_METHOD")
+    if environ.get("PATH_INFO") != HEALTH_PATH or method not in {"GET", "HEAD"}:
         return None
     status, body = health_response(health)
     start_response(
         status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     )
-    return [body]
+    return [body] if method == "GET" else []
 
 
-def wsgi_app(app: App, health: Health | None = None) -> WsgiApp:
-    """Slack's events, commands and interactivity at POST /slack/events; GET /healthz."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+def wsgi_app(app: App, guard: RequestGuard, health: Health | None = None) -> WsgiApp:
+    """Slack's events, commands and interactivity at POST /slack/events, checked by the guard
+    before Bolt parses anything; GET (or HEAD) /healthz."""
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         answered = _health(environ, start_response, health)
-        return slack(environ, start_response) if answered is None else answered
+        if answered is not None:
+            return answered
+        if environ.get("PATH_INFO") != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
+            response = BoltResponse(status=404, body="Not Found")
+        else:
+            checked = guard.check(environ)
+            response = checked if isinstance(checked, BoltResponse) else app.dispatch(checked)
+        reply = WsgiHttpResponse(response.status, response.headers, response.body)
+        start_response(reply.status, reply.get_headers())
+        return reply.get_body()
 
     return application
 
@@ -134,45 +154,111 @@ def health_app(health: Health | None) -> WsgiApp:
 
 
 def finish_listeners(app: App, timeout: float) -> bool:
-    """Wait (at most `timeout` s) for listeners still running, e.g. answers being posted."""
+    """Wait (at most `timeout` s) for listeners and replies still running, e.g. answers being
+    posted; replies still queued for a slow Slack after that are dropped."""
     executor = app.listener_runner.listener_executor
     waiter = threading.Thread(target=executor.shutdown, kwargs={"wait": True}, daemon=True)
     waiter.start()
     waiter.join(timeout)
     if waiter.is_alive():
-        logger.warning("stopping: listeners still running after the time allowed")
+        logger.warning("stopping: replies still waiting after the time allowed are dropped")
+        executor.shutdown(wait=False, cancel_futures=True)
     return not waiter.is_alive()
 
 
-def _idle(server: Any) -> bool:
-    """No request queued, being handled, or with a response still to send."""
-    dispatcher = server.task_dispatcher
-    if dispatcher.queue or dispatcher.active_count:
-        return False
-    channels = list(server.active_channels.values())
-    return not any(channel.requests or channel.total_outbufs_len for channel in channels)
+class _TimedChannel(HTTPChannel):
+    """A connection that remembers when the request it is reading began."""
+
+    request_started = 0.0
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and data:
+            self.request_started = time.monotonic()
+        return super().received(data)
 
 
-def serve_http(
-    app: App, port: int, shutdown: Shutdown | None = None, health: Health | None = None
-) -> None:
-    """Serve on every interface at `port` with waitress, a production WSGI server, until the
-    `shutdown` is requested and the requests in flight are answered."""
-    import waitress  # only HTTP mode needs it
+class _DeadlineServer(TcpWSGIServer):
+    """waitress closes idle connections, but one that trickles a header line every few
+    seconds never is: this server also closes any connection whose request is not whole
+    within the read timeout, so slow clients cannot hold every connection slot."""
 
+    channel_class = _TimedChannel
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._slow_log = ThrottledLog(logger)
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)
+        cutoff = time.monotonic() - self.adj.channel_timeout
+        slow = [
+            channel
+            for channel in self.active_channels.values()
+            if channel.request is not None and channel.request_started < cutoff
+        ]
+        for channel in slow:
+            channel.will_close = True
+        if slow:
+            self._slow_log.log(
+                logging.WARNING,
+                "slow",
+                "closed %d connection(s) that sent no whole request within %d s",
+                len(slow),
+                self.adj.channel_timeout,
+            )
+
+    def idle(self) -> bool:
+        """No request queued, being handled, or with a response still to send."""
+        dispatcher = self.task_dispatcher
+        if dispatcher.queue or dispatcher.active_count:
+            return False
+        channels = list(self.active_channels.values())
+        return not any(channel.requests or channel.total_outbufs_len for channel in channels)
+
+
+def http_server(app: App, settings: Settings, health: Health | None = None) -> _DeadlineServer:
+    """waitress on every interface at the settings' port, with their limits (body size,
+    read timeout, connections); raises ConfigError, in one line, if the port is taken."""
+    # waitress warns for every request that has to wait for a thread: a burst would write
+    # thousands of lines.
+    logging.getLogger("waitress.queue").addFilter(ThrottledRecords())
+    guard = RequestGuard(settings.signing_secret or "", settings.max_body_bytes, replay_memory())
+    adjustments = Adjustments(
+        host="0.0.0.0",
+        port=settings.port,
+        threads=HTTP_THREADS,
+        ident="csm-vs-pm",
+        # waitress answers 413 itself, from the Content-Length, before reading the body.
+        max_request_body_size=settings.max_body_bytes,
+        channel_timeout=settings.http_read_timeout,
+        cleanup_interval=1,
+        connection_limit=settings.http_connection_limit,
+        # select() cannot watch more than 1,024 sockets; poll() can.
+        asyncore_use_poll=True,
+    )
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adjustments.threads)
     try:
-        server = waitress.create_server(
-            wsgi_app(app, health),
-            host="0.0.0.0",
-            port=port,
-            threads=HTTP_THREADS,
-            ident="csm-vs-pm",
+        return _DeadlineServer(
+            wsgi_app(app, guard, health),
+            map={},
+            dispatcher=dispatcher,
+            adj=adjustments,
+            sockinfo=adjustments.listen[0],
         )
     except OSError as error:
         raise ConfigError(
-            f"cannot listen on port {port} ({error.strerror}): another program may be using it; "
-            f"set {ENV_PORT} to a free port"
+            f"cannot listen on port {settings.port} ({error.strerror}): another program may be "
+            f"using it; set {ENV_PORT} to a free port"
         ) from None
+
+
+def serve_http(
+    app: App, settings: Settings, shutdown: Shutdown | None = None, health: Health | None = None
+) -> None:
+    """Serve HTTP with waitress, a production WSGI server, until the `shutdown` is requested
+    and the requests in flight are answered."""
+    server = http_server(app, settings, health)
 
     def stop_listening() -> None:  # run by the server's own loop, between two polls
         server.accepting = False
@@ -181,13 +267,13 @@ def serve_http(
 
     def drain() -> None:
         server.trigger.pull_trigger(stop_listening)
-        while shutdown.remaining() > 0 and not _idle(server):
+        while shutdown.remaining() > 0 and not server.idle():
             time.sleep(_DRAIN_POLL)
         shutdown.interrupt()
 
     if shutdown is not None:
         shutdown.on_stop(drain)
-    logger.info("serving HTTP on port %s: POST %s, GET %s", port, EVENTS_PATH, HEALTH_PATH)
+    logger.info("serving HTTP on port %s: POST %s, GET %s", settings.port, EVENTS_PATH, HEALTH_PATH)
     try:
         server.run()  # returns on KeyboardInterrupt, once its worker threads are done
     except KeyboardInterrupt:
@@ -208,7 +294,7 @@ def serve_socket(
 
     Raises ConfigError, in one line, when Slack refuses the app-level token.
     """
-    handler = SocketModeHandler(app, app_token)
+    handler = SocketModeHandler(app, app_token, ping_interval=SOCKET_PING_SECONDS)
     logger.info("connecting to Slack in Socket Mode")
     try:
         handler.connect()  # apps.connections.open, then the WebSocket

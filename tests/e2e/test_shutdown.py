@@ -44,8 +44,9 @@ def test_a_stop_signal_loses_no_record(
         app.process.send_signal(signum)
         threading.Timer(1.5, locker.rollback).start()  # the lock goes while the bot stops
         started = time.monotonic()
-        output, _ = app.process.communicate(timeout=20)
+        app.process.wait(timeout=20)
         took = time.monotonic() - started
+        output = app.output()
     finally:
         locker.close()
     assert app.process.returncode == 0, output
@@ -71,6 +72,7 @@ def test_stopping_refuses_new_connections_and_answers_the_ones_in_flight(
     time.sleep(0.5)
     with pytest.raises(OSError):
         app.get("/healthz")  # no longer listening
-    output, _ = app.process.communicate(timeout=15)
+    app.process.wait(timeout=15)
+    output = app.output()
     assert app.process.returncode == 0, output
     assert len(fake_slack.calls_to("chat.postMessage")) == 1  # the reply in flight went out

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -111,3 +112,41 @@ def test_sigterm_writes_every_queued_record(fake_slack: FakeSlack, tmp_path: Pat
     locker.close()
     with sqlite3.connect(database) as check:
         assert check.execute("SELECT count(*) FROM questions").fetchone()[0] == 20
+
+
+def test_slash_command_is_acknowledged_while_answers_wait_on_a_slow_slack(
+    socket_server: FakeSocketMode, fake_slack: FakeSlack
+) -> None:
+    # More mentions than Bolt's default pool has threads, each held 3.5 s by chat.postMessage.
+    mentions = 6
+    for _ in range(mentions):
+        fake_slack.script("chat.postMessage", {"ok": True, "ts": "1.1"}, delay=3.5)
+        event = {"type": "app_mention", "user": unique("U"), "ts": "1700000000.000200",
+                 "text": f"<@{BOT_USER_ID}> csm skills", "channel": unique("C")}  # fmt: skip
+        socket_server.send({"envelope_id": unique("env"), "type": "events_api",
+                            "accepts_response_payload": False, "payload": event_callback(event)})  # fmt: skip
+    envelope_id = unique("env")
+    socket_server.send({"envelope_id": envelope_id, "type": "slash_commands",
+                        "accepts_response_payload": True,
+                        "payload": command_fields("pm skills", "https://hooks.invalid/r")})  # fmt: skip
+    ack = socket_server.ack_for(envelope_id, timeout=2.0)
+    assert ack is not None and ack["payload"]["text"].startswith("Skills a Project Manager")
+    # Let the slow answers land before the next test counts calls.
+    assert len(fake_slack.wait_for("chat.postMessage", mentions, timeout=15)) == mentions
+
+
+def test_a_silent_connection_is_replaced_within_about_ten_seconds(
+    socket_server: FakeSocketMode, fake_slack: FakeSlack
+) -> None:
+    fake_slack.script("apps.connections.open", {"ok": True, "url": socket_server.url})
+    connections = socket_server.connections
+    socket_server.stall()
+    started = time.monotonic()
+    assert socket_server.wait_connected(timeout=13, count=connections + 1)
+    assert time.monotonic() - started < 13
+    # The new connection works.
+    envelope_id = unique("env")
+    socket_server.send({"envelope_id": envelope_id, "type": "slash_commands",
+                        "accepts_response_payload": True,
+                        "payload": command_fields("csm skills", "https://hooks.invalid/r")})  # fmt: skip
+    assert socket_server.ack_for(envelope_id) is not None
