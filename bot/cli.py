@@ -16,6 +16,7 @@ from dotenv import load_dotenv
 from bot import __version__, evaluation
 from bot.answering import SURFACE_CLI, AnswerService, Library
 from bot.curation import Curation, report
+from bot.curation.backends import StoreError
 from bot.curation.store import QuestionStore
 from bot.knowledge import (
     KnowledgeBase,
@@ -25,6 +26,7 @@ from bot.knowledge import (
     read_knowledge,
     shown_problems,
 )
+from bot.logs import configure_logging
 from bot.matcher import Match, Matcher
 from bot.render.text import render_match, render_topics
 from bot.settings import (
@@ -167,25 +169,32 @@ def _kb_check(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: 
 
 
 def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
     mode = settings.serve_mode(args.mode)
     settings.require_slack(mode)
     # Imported here: the offline commands must not need Slack's libraries to start quickly.
     from bot.slack.app import build_app
-    from bot.slack.server import serve_http, serve_socket
+    from bot.slack.server import Shutdown, finish_listeners, serve_http, serve_socket
 
     library = Library(_load(settings))
+    shutdown = Shutdown(settings.shutdown_timeout).install()
     curation = Curation.start(settings, library)
+    app = None
     try:
-        app = build_app(settings, AnswerService(library, curation.store))
+        store = curation.store
+        app = build_app(settings, AnswerService(library, store), store)
         if mode == MODE_SOCKET:
-            serve_socket(app, settings.app_token or "")
+            serve_socket(
+                app, settings.app_token or "", shutdown, store.health, settings.health_port
+            )
         else:
-            serve_http(app, settings.port)
+            serve_http(app, settings, shutdown, store.health)
     finally:
-        curation.stop()
+        if app is not None:
+            shutdown.request()  # also when serving ended another way: the same bounded stop
+            finish_listeners(app, shutdown.remaining())
+        curation.stop(shutdown.remaining())
+    logging.getLogger(__name__).info("stopped")
     return EXIT_OK
 
 
@@ -323,6 +332,9 @@ def main(
     except ConfigError as error:
         print(f"csm-vs-pm: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreError as error:
+        print(f"csm-vs-pm: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
     except KnowledgeFolderMissing as error:
         print(
             f"csm-vs-pm: no knowledge folder at {error.directory}; "

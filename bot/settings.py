@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENV_KNOWLEDGE_DIR = "KNOWLEDGE_DIR"
 # Knowledge files bigger than this are refused unread (a hostile or mistaken file, not a topic).
@@ -18,23 +19,46 @@ ENV_KNOWLEDGE_MAX_FILE_MB = "KNOWLEDGE_MAX_FILE_MB"
 DEFAULT_KNOWLEDGE_MAX_FILE_MB = 5
 DEFAULT_KNOWLEDGE_MAX_FILE_BYTES = DEFAULT_KNOWLEDGE_MAX_FILE_MB * 1_000_000
 ENV_LOG_LEVEL = "LOG_LEVEL"
+ENV_LOG_FORMAT = "LOG_FORMAT"
+LOG_FORMATS = ("text", "json")
 # Slack (bot/slack): credentials, where the Web API lives, and the HTTP port.
 ENV_BOT_TOKEN = "SLACK_BOT_TOKEN"
 ENV_SIGNING_SECRET = "SLACK_SIGNING_SECRET"
 ENV_APP_TOKEN = "SLACK_APP_TOKEN"
 ENV_API_URL = "SLACK_API_URL"
 ENV_PORT = "PORT"
+# Socket Mode has no HTTP server of its own; with this set it serves GET /healthz there.
+ENV_HEALTH_PORT = "HEALTH_PORT"
+# How long `serve` may take to stop on SIGTERM / SIGINT: finish requests, write queued records.
+ENV_SHUTDOWN_TIMEOUT = "SHUTDOWN_TIMEOUT"
+DEFAULT_SHUTDOWN_TIMEOUT = 10.0
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 MODE_HTTP, MODE_SOCKET = "http", "socket"
 # The curators' loop (bot/curation): where questions are recorded and for how long.
 ENV_DATABASE_PATH = "DATABASE_PATH"
+# postgresql://user:password@host:port/database selects PostgreSQL instead of the SQLite file.
+ENV_DATABASE_URL = "DATABASE_URL"
+_DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
 ENV_LOG_QUESTIONS = "LOG_QUESTIONS"
 ENV_RETENTION_DAYS = "RETENTION_DAYS"
 ENV_USER_HASH_SALT = "USER_HASH_SALT"
 ENV_ESCALATION_CHANNEL = "ESCALATION_CHANNEL"
 ENV_XDG_DATA_HOME = "XDG_DATA_HOME"
 DEFAULT_RETENTION_DAYS = 90
+# Operating it safely (bot/slack/server.py, bot/slack/outbox.py): what the HTTP server accepts
+# and how many replies to Slack may wait.
+ENV_MAX_BODY_BYTES = "MAX_BODY_BYTES"
+ENV_HTTP_READ_TIMEOUT = "HTTP_READ_TIMEOUT"
+ENV_HTTP_CONNECTION_LIMIT = "HTTP_CONNECTION_LIMIT"
+ENV_REPLY_WORKERS = "REPLY_WORKERS"
+ENV_REPLY_QUEUE = "REPLY_QUEUE"
+# Slack's own requests are a few kilobytes; 1 MB leaves room and refuses floods.
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+DEFAULT_HTTP_READ_TIMEOUT = 10
+DEFAULT_HTTP_CONNECTION_LIMIT = 500
+DEFAULT_REPLY_WORKERS = 8
+DEFAULT_REPLY_QUEUE = 500
 _FALSE_WORDS = {"0", "false", "no", "off"}
 _TRUE_WORDS = {"1", "true", "yes", "on", ""}
 
@@ -48,14 +72,28 @@ _CHECKOUT_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 # A setting missing from both lists is checked by every command: refused, never silently unused.
 SERVER_SETTINGS = (
     ENV_LOG_LEVEL,
+    ENV_LOG_FORMAT,
     ENV_BOT_TOKEN,
     ENV_SIGNING_SECRET,
     ENV_APP_TOKEN,
     ENV_API_URL,
     ENV_PORT,
+    ENV_HEALTH_PORT,
+    ENV_SHUTDOWN_TIMEOUT,
     ENV_ESCALATION_CHANNEL,
+    ENV_MAX_BODY_BYTES,
+    ENV_HTTP_READ_TIMEOUT,
+    ENV_HTTP_CONNECTION_LIMIT,
+    ENV_REPLY_WORKERS,
+    ENV_REPLY_QUEUE,
 )
-STORE_SETTINGS = (ENV_DATABASE_PATH, ENV_LOG_QUESTIONS, ENV_RETENTION_DAYS, ENV_USER_HASH_SALT)
+STORE_SETTINGS = (
+    ENV_DATABASE_URL,
+    ENV_DATABASE_PATH,
+    ENV_LOG_QUESTIONS,
+    ENV_RETENTION_DAYS,
+    ENV_USER_HASH_SALT,
+)
 
 
 class ConfigError(Exception):
@@ -113,13 +151,31 @@ def _megabytes(environ: Mapping[str, str], name: str, default: int) -> int:
     return int(size * 1_000_000)
 
 
-def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+def _positive_int(environ: Mapping[str, str], name: str, default: int, unit: str = "days") -> int:
     value = environ.get(name, "").strip()
     if not value:
         return default
     if not value.isdigit() or int(value) < 1:
-        raise ConfigError(f"{name}={value!r} is not a whole number of days; use e.g. {default}")
+        raise ConfigError(f"{name}={value!r} is not a whole number of {unit}; use e.g. {default}")
     return int(value)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The parts of a URL that may be credentials: its password and its query string."""
+    parts = urlsplit(url)
+    return [secret for secret in (parts.password, parts.query) if secret]
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """`text` fit for a log or an error: each secret replaced by `***`."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def redact_url(url: str) -> str:
+    """`url` fit for a log or an error: any password and query string hidden."""
+    return redact(url, url_secrets(url))
 
 
 @dataclass(frozen=True)
@@ -129,6 +185,8 @@ class Settings:
     knowledge_dir: Path
     knowledge_max_file_bytes: int = DEFAULT_KNOWLEDGE_MAX_FILE_BYTES
     log_level: str = "INFO"
+    log_format: str = "text"
+    database_url: str | None = None
     database_path: Path = field(default_factory=lambda: default_database_path(os.environ))
     log_questions: bool = True
     retention_days: int = DEFAULT_RETENTION_DAYS
@@ -139,6 +197,13 @@ class Settings:
     app_token: str | None = None
     api_url: str = DEFAULT_API_URL
     port: int = DEFAULT_PORT
+    health_port: int | None = None
+    shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    http_read_timeout: int = DEFAULT_HTTP_READ_TIMEOUT
+    http_connection_limit: int = DEFAULT_HTTP_CONNECTION_LIMIT
+    reply_workers: int = DEFAULT_REPLY_WORKERS
+    reply_queue: int = DEFAULT_REPLY_QUEUE
 
     @property
     def slack_configured(self) -> bool:
@@ -185,12 +250,20 @@ class Settings:
             raise ConfigError(
                 f"{ENV_LOG_LEVEL}={log_level!r} is not a log level; use DEBUG, INFO, WARNING or ERROR"
             )
+        log_format = environ.get(ENV_LOG_FORMAT, "").strip().lower() or "text"
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(
+                f"{ENV_LOG_FORMAT}={log_format!r} is not a log format; use text or json"
+            )
+        health_port = environ.get(ENV_HEALTH_PORT, "").strip()
         return cls(
             knowledge_dir=Path(knowledge_dir) if knowledge_dir else default_knowledge_dir(),
             knowledge_max_file_bytes=_megabytes(
                 environ, ENV_KNOWLEDGE_MAX_FILE_MB, DEFAULT_KNOWLEDGE_MAX_FILE_BYTES
             ),
             log_level=log_level,
+            log_format=log_format,
+            database_url=_database_url(environ.get(ENV_DATABASE_URL, "").strip()),
             database_path=Path(
                 environ.get(ENV_DATABASE_PATH) or default_database_path(environ)
             ).expanduser(),
@@ -202,7 +275,22 @@ class Settings:
             signing_secret=environ.get(ENV_SIGNING_SECRET, "").strip() or None,
             app_token=environ.get(ENV_APP_TOKEN, "").strip() or None,
             api_url=_api_url(environ.get(ENV_API_URL, "").strip() or DEFAULT_API_URL),
-            port=_port(environ.get(ENV_PORT, "").strip()),
+            port=_port(ENV_PORT, environ.get(ENV_PORT, "").strip()) or DEFAULT_PORT,
+            health_port=_port(ENV_HEALTH_PORT, health_port),
+            shutdown_timeout=_seconds(environ, ENV_SHUTDOWN_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT),
+            max_body_bytes=_positive_int(
+                environ, ENV_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, "bytes"
+            ),
+            http_read_timeout=_positive_int(
+                environ, ENV_HTTP_READ_TIMEOUT, DEFAULT_HTTP_READ_TIMEOUT, "seconds"
+            ),
+            http_connection_limit=_positive_int(
+                environ, ENV_HTTP_CONNECTION_LIMIT, DEFAULT_HTTP_CONNECTION_LIMIT, "connections"
+            ),
+            reply_workers=_positive_int(
+                environ, ENV_REPLY_WORKERS, DEFAULT_REPLY_WORKERS, "threads"
+            ),
+            reply_queue=_positive_int(environ, ENV_REPLY_QUEUE, DEFAULT_REPLY_QUEUE, "replies"),
         )
 
 
@@ -218,14 +306,39 @@ def _require_token(name: str, value: str | None, prefix: str, where: str) -> Non
 def _api_url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ConfigError(
-            f"{ENV_API_URL}={value!r} is not an http(s) URL; the default is {DEFAULT_API_URL}"
+            f"{ENV_API_URL} is not an http(s) URL (it must start with http:// or https://); "
+            f"the default is {DEFAULT_API_URL}"
         )
     return value if value.endswith("/") else value + "/"
 
 
-def _port(value: str) -> int:
+def _port(name: str, value: str) -> int | None:
     if not value:
-        return DEFAULT_PORT
+        return None
     if not value.isdigit() or not 0 < int(value) < 65536:
-        raise ConfigError(f"{ENV_PORT}={value!r} is not a port number; use e.g. {DEFAULT_PORT}")
+        raise ConfigError(f"{name}={value!r} is not a port number; use e.g. {DEFAULT_PORT}")
     return int(value)
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise ConfigError(f"{name}={value!r} is not a number of seconds; use e.g. {default:g}")
+    return seconds
+
+
+def _database_url(value: str) -> str | None:
+    if not value:
+        return None
+    if not value.startswith(_DATABASE_URL_SCHEMES):
+        raise ConfigError(
+            f"{ENV_DATABASE_URL} must be a postgresql://user:password@host/database URL; "
+            f"leave it unset to use the SQLite file at {ENV_DATABASE_PATH}"
+        )
+    return value

@@ -1,29 +1,61 @@
-"""Build the Bolt app: an injected Web API client, de-duplication, and the listeners."""
+"""Build the Bolt app: an injected Web API client, de-duplication, and the listeners.
+
+Listeners run on the thread that received the request (Bolt's `process_before_response`), so
+an acknowledgement never waits for a free worker; whatever talks to Slack afterwards runs on
+the Outbox, a bounded pool of its own.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from bot.answering import AnswerService
-from bot.settings import ENV_API_URL, ENV_BOT_TOKEN, ConfigError, Settings
-from bot.slack.context import BotContext
-from bot.slack.dedupe import SeenSet
+from bot.curation.store import SharedState
+from bot.settings import ENV_API_URL, ENV_BOT_TOKEN, ConfigError, Settings, redact, url_secrets
+from bot.slack import payloads
+from bot.slack.context import SEEN_TTL, BotContext, answered_once, greeted_once
+from bot.slack.dedupe import Once
 from bot.slack.listeners import register_listeners
+from bot.slack.outbox import Outbox
+from bot.slack.throttle import ThrottledLog
 
 logger = logging.getLogger(__name__)
 # Each 429 is retried after the Retry-After Slack gives; two retries ride out a short burst.
 RATE_LIMIT_RETRIES = 2
+# A longer wait than this is not worth holding a reply thread for: the answer is given up on.
+MAX_RETRY_AFTER_SECONDS = 30
+
+
+class _BoundedRateLimitRetry(RateLimitErrorRetryHandler):
+    """Retries a 429 after Slack's Retry-After, unless that is missing, odd, or too long."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        waits = [v for k, vs in response.headers.items() if k.lower() == "retry-after" for v in vs]
+        return bool(waits) and waits[0].isdigit() and int(waits[0]) <= MAX_RETRY_AFTER_SECONDS
 
 
 def build_client(settings: Settings) -> WebClient:
@@ -33,7 +65,7 @@ def build_client(settings: Settings) -> WebClient:
         base_url=settings.api_url,
         retry_handlers=[
             ConnectionErrorRetryHandler(),
-            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            _BoundedRateLimitRetry(max_retry_count=RATE_LIMIT_RETRIES),
         ],
     )
 
@@ -46,40 +78,118 @@ class _QuietTokenNotice(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
-def build_app(settings: Settings, service: AnswerService) -> App:
-    """The Bolt app; raises ConfigError (one line) if Slack rejects the bot token."""
+def build_app(settings: Settings, service: AnswerService, store: SharedState | None = None) -> App:
+    """The Bolt app; raises ConfigError (one line) if Slack rejects the bot token.
+
+    With a `store`, what is done once (events, messages, greetings) is agreed with every other
+    replica on the same database; without one, this process remembers it in memory.
+    """
     client = build_client(settings)
+    secrets = url_secrets(settings.api_url)
+    if secrets:  # slack_sdk logs the URLs it calls
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_Redact(secrets))
     bolt_logger = logging.getLogger("slack_bolt.App")
     quiet = _QuietTokenNotice()
     bolt_logger.addFilter(quiet)
+    api_url = redact(settings.api_url, secrets)
     try:
         # Bolt calls auth.test here, through the client given to it.
-        app = App(client=client, signing_secret=settings.signing_secret or "")
+        app = App(
+            client=client,
+            signing_secret=settings.signing_secret or "",
+            process_before_response=True,
+            # HTTP requests are verified before Bolt parses them (bot/slack/guard.py).
+            request_verification_enabled=False,
+            listener_executor=Outbox(settings.reply_workers, settings.reply_queue),
+        )
     except (BoltError, SlackApiError) as error:
         reason = error.response.get("error") if isinstance(error, SlackApiError) else error
         raise ConfigError(
-            f"Slack did not accept {ENV_BOT_TOKEN} ({reason}) at {settings.api_url}: check the "
+            f"Slack did not accept {ENV_BOT_TOKEN} ({reason}) at {api_url}: check the "
             f"token on your app's OAuth & Permissions page, and {ENV_API_URL} if you set it"
         ) from None
-    except OSError as error:  # no network, a wrong SLACK_API_URL, a proxy in the way
+    except (OSError, ValueError) as error:  # no network, a wrong SLACK_API_URL, a proxy
         reason = getattr(error, "reason", error)
         raise ConfigError(
-            f"could not reach Slack at {settings.api_url} ({reason}): check the network, "
-            f"and {ENV_API_URL} if you set it"
+            f"could not reach Slack at {api_url} ({redact(str(reason), secrets)}): check the "
+            f"network, and {ENV_API_URL} if you set it"
         ) from None
     finally:
         bolt_logger.removeFilter(quiet)
-    seen_events = SeenSet()
 
-    def skip_repeated_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
-        """Slack retries an event it thinks was missed; Bolt does not de-duplicate them."""
-        event_id = body.get("event_id")
-        if event_id and not seen_events.first_time(event_id):
+    @app.error
+    def log_listener_error(error: Exception) -> BoltResponse:
+        """A listener that fails is one line (the traceback at DEBUG); Slack gets an empty
+        acknowledgement, not a 500 it would retry."""
+        logger.error(
+            "a listener failed: %s: %s",
+            type(error).__name__,
+            error,
+            exc_info=logger.isEnabledFor(logging.DEBUG),
+        )
+        return BoltResponse(status=200, body="")
+
+    # First: Bolt's own argument injection fails on some odd payloads (empty `actions`).
+    app.use(_SkipMalformedPayloads())
+    app.use(_SkipRepeatedEvents(Once(store, "event", SEEN_TTL, private=False)))
+    context = BotContext(
+        service=service,
+        settings=settings,
+        state=store,
+        answered_messages=answered_once(store),
+        greeted=greeted_once(store),
+    )
+    register_listeners(app, context)
+    return app
+
+
+# Bolt middleware as classes: a function middleware costs an argument injection per request.
+
+
+class _SkipRepeatedEvents(Middleware):
+    """Slack retries an event it thinks was missed; Bolt does not de-duplicate them (across
+    replicas too, when `seen` is kept in the shared store)."""
+
+    def __init__(self, seen: Once) -> None:
+        self._seen = seen
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        event_id = req.body.get("event_id")
+        if event_id and not self._seen.first_time(event_id):
             logger.info("ignoring a repeat of event %s", event_id)
             return BoltResponse(status=200, body="")
-        next()
-        return None
+        return next()
 
-    app.use(skip_repeated_events)
-    register_listeners(app, BotContext(service=service, settings=settings))
-    return app
+
+class _SkipMalformedPayloads(Middleware):
+    """A signed payload Slack would not send is acknowledged (so it is not retried) and
+    logged in one line, never handed to a listener."""
+
+    def __init__(self) -> None:
+        self._log = ThrottledLog(logger)
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        problem = payloads.problem(req.body)
+        if problem:
+            self._log.log(logging.WARNING, "malformed", "ignored a payload: %s", problem)
+            return BoltResponse(status=200, body="")
+        return next()
+
+
+class _Redact(logging.Filter):
+    """Hides secrets (credentials in SLACK_API_URL) in every log line."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self._secrets):
+            record.msg, record.args = redact(message, self._secrets), None
+        return True

@@ -6,10 +6,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answering import Answered, AnswerService
+from bot.curation.store import SharedState
 from bot.render.blocks import (
     Message,
     entry_message,
@@ -18,11 +20,24 @@ from bot.render.blocks import (
     owner_message,
 )
 from bot.settings import Settings
-from bot.slack.dedupe import SeenSet
+from bot.slack.dedupe import KeyMemory, Once, SeenSet
 
 logger = logging.getLogger(__name__)
 # Longer questions are cut before matching: nobody asks about CSM vs PM in 40,000 characters.
 MAX_QUESTION_CHARS = 2000
+# Slack retries an event for a few minutes; an hour of memory covers that with room to spare.
+SEEN_TTL = 3600.0
+GREETED_TTL = 365 * 86400.0
+
+
+def answered_once(store: SharedState | None) -> Once:
+    """Messages (channel + ts) answered, by any replica."""
+    return Once(store, "message", SEEN_TTL)
+
+
+def greeted_once(store: SharedState | None) -> Once:
+    """People greeted in DM, by any replica, remembered across restarts."""
+    return Once(store, "greeted", GREETED_TTL, durable=True, capacity=100_000)
 
 
 @dataclass
@@ -31,10 +46,16 @@ class BotContext:
 
     service: AnswerService
     settings: Settings
+    # Claims and small state shared by every replica (None: this process's memory only).
+    state: SharedState | None = None
     # A message that arrives both as app_mention and as message.im is answered once.
-    answered_messages: SeenSet = field(default_factory=SeenSet)
-    # People greeted in DM since start-up (in memory: a restart greets them once more).
-    greeted: SeenSet = field(default_factory=lambda: SeenSet(capacity=100_000, ttl=365 * 86400))
+    answered_messages: Once = field(default_factory=lambda: answered_once(None))
+    # People greeted in DM (kept in the store when there is one: a restart does not re-greet).
+    greeted: Once = field(default_factory=lambda: greeted_once(None))
+    # (person, answer) pairs already passed on by "Ask a person".
+    escalations: KeyMemory = field(
+        default_factory=lambda: SeenSet(capacity=100_000, ttl=30 * 86400)
+    )
 
     @property
     def can_escalate(self) -> bool:
@@ -98,4 +119,10 @@ class BotContext:
 
     def first_time(self, event: dict[str, Any]) -> bool:
         """True the first time this message (channel + ts) is seen, whatever event carried it."""
-        return self.answered_messages.first_time((event.get("channel"), event.get("ts")))
+        return self.answered_messages.first_time(str(event.get("channel")), str(event.get("ts")))
+
+
+def acknowledge(ack: Ack) -> None:
+    """The acknowledging half of a listener whose work (Bolt's lazy half) talks to Slack:
+    Slack hears back at once, and the work runs later on the reply pool."""
+    ack()

@@ -166,6 +166,9 @@ class FakeSlack:
                 for name, value in answer.headers.items():
                     self.send_header(name.replace("_", "-"), value)
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except ConnectionError:  # the app stopped while Slack was "slow": expected
+                    return
 
         return Handler

@@ -21,15 +21,18 @@ _TEXT, _CLOSE, _PING, _PONG = 0x1, 0x8, 0x9, 0xA
 
 
 class FakeSocketMode:
-    """Accepts the app's WebSocket, sends it envelopes, records the JSON it sends back."""
+    """Accepts the app's WebSockets, sends envelopes on the newest, records the JSON it sends
+    back; `stall()` makes the current connection go silent, as a dropped one does."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
+        self.connections = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._connection: socket.socket | None = None
+        self._stalled: set[socket.socket] = set()
         self._changed = threading.Condition()
         self._send_lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
+        threading.Thread(target=self._accept_each, daemon=True).start()
 
     @property
     def url(self) -> str:
@@ -41,14 +44,21 @@ class FakeSocketMode:
         if self._connection is not None:
             self._connection.close()
 
-    def wait_connected(self, timeout: float = 30.0) -> bool:
-        """Wait until the app has opened its WebSocket."""
-        return self._wait(lambda: self._connection is not None, timeout)
+    def wait_connected(self, timeout: float = 30.0, count: int = 1) -> bool:
+        """Wait until the app has opened `count` WebSockets in all."""
+        return self._wait(lambda: self.connections >= count, timeout)
+
+    def stall(self) -> None:
+        """Stop reading the current connection and answering its pings, without closing it
+        (what a dropped TCP connection or a hung server looks like to the app)."""
+        with self._changed:
+            if self._connection is not None:
+                self._stalled.add(self._connection)
 
     def send(self, envelope: dict[str, Any]) -> None:
         """Push one envelope to the app, as Slack does."""
         assert self._connection is not None, "the app is not connected"
-        self._send_frame(_TEXT, json.dumps(envelope).encode())
+        self._send_frame(self._connection, _TEXT, json.dumps(envelope).encode())
 
     def ack_for(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any] | None:
         """The app's acknowledgement of an envelope, or None if none came in time."""
@@ -65,11 +75,15 @@ class FakeSocketMode:
                 self._changed.wait(timeout=0.05)
             return bool(ready())
 
-    def _accept(self) -> None:
-        try:
-            connection, _ = self._listener.accept()
-        except OSError:  # closed before the app connected
-            return
+    def _accept_each(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
         request = b""
         while b"\r\n\r\n" not in request:
             chunk = connection.recv(4096)
@@ -88,6 +102,7 @@ class FakeSocketMode:
         )
         with self._changed:
             self._connection = connection
+            self.connections += 1
             self._changed.notify_all()
         self.send({"type": "hello", "num_connections": 1})
         self._read(connection)
@@ -105,8 +120,10 @@ class FakeSocketMode:
                 (length,) = struct.unpack("!Q", reader.read(8))
             mask = reader.read(4) if head[1] & 0x80 else b"\0\0\0\0"
             data = bytes(b ^ mask[i % 4] for i, b in enumerate(reader.read(length)))
+            if connection in self._stalled:
+                continue  # silent: no pong, no acknowledgement seen
             if opcode == _PING:
-                self._send_frame(_PONG, data)
+                self._send_frame(connection, _PONG, data)
             elif opcode == _CLOSE:
                 return
             elif opcode == _TEXT:
@@ -114,13 +131,12 @@ class FakeSocketMode:
                     self.received.append(json.loads(data))
                     self._changed.notify_all()
 
-    def _send_frame(self, opcode: int, data: bytes) -> None:
+    def _send_frame(self, connection: socket.socket, opcode: int, data: bytes) -> None:
         if len(data) < 126:
             head = struct.pack("!BB", 0x80 | opcode, len(data))
         elif len(data) < 1 << 16:
             head = struct.pack("!BBH", 0x80 | opcode, 126, len(data))
         else:
             head = struct.pack("!BBQ", 0x80 | opcode, 127, len(data))
-        assert self._connection is not None
         with self._send_lock:
-            self._connection.sendall(head + data)
+            connection.sendall(head + data)

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -35,10 +36,13 @@ def unique(prefix: str) -> str:
     return f"{prefix}{next(_ids):06d}"
 
 
-def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+def sign(
+    body: str | bytes, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
     """Slack's request-signing headers for `body`."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    raw = body if isinstance(body, bytes) else body.encode()
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:".encode() + raw, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
 
 
@@ -96,6 +100,9 @@ class RunningApp:
         }
         self.env.pop("SLACK_APP_TOKEN", None)
         self.process: subprocess.Popen[str] | None = None
+        # What the app prints goes to a file, so a test can read its log while it runs; the
+        # file lives as long as this object (its log is read after stop() too).
+        self._log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
 
     def start(self, timeout: float = 30.0) -> RunningApp:
         """Start the app and wait until GET /healthz answers."""
@@ -103,14 +110,14 @@ class RunningApp:
             [sys.executable, "-m", "bot", *self.argv],
             env=self.env,
             cwd=Path(__file__).resolve().parents[2],
-            stdout=subprocess.PIPE,
+            stdout=self._log,
             stderr=subprocess.STDOUT,
             text=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the app exited: {self.process.stdout.read()}")
+                raise RuntimeError(f"the app exited: {self.output()}")
             try:
                 if self.get("/healthz").status == 200:
                     return self
@@ -118,26 +125,31 @@ class RunningApp:
                 time.sleep(0.1)
         raise RuntimeError("the app did not answer /healthz in time")
 
+    def output(self) -> str:
+        """Everything the app has printed so far."""
+        self._log.seek(0)
+        return self._log.read()
+
     def stop(self) -> str:
         """Stop the app; return what it printed."""
         if self.process is None:
             return ""
         self.process.terminate()
         try:
-            output, _ = self.process.communicate(timeout=10)
+            self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            output, _ = self.process.communicate()
-        return output
+            self.process.wait()
+        return self.output()
 
-    def get(self, path: str) -> Response:
-        return self._send(urllib.request.Request(self.url + path))
+    def get(self, path: str, method: str = "GET") -> Response:
+        return self._send(urllib.request.Request(self.url + path, method=method))
 
-    def post(self, body: str, content_type: str, headers: dict[str, str]) -> Response:
+    def post(self, body: str | bytes, content_type: str, headers: dict[str, str]) -> Response:
         """POST /slack/events with the given headers (signed or not)."""
         request = urllib.request.Request(
             self.url + "/slack/events",
-            data=body.encode(),
+            data=body if isinstance(body, bytes) else body.encode(),
             headers={"Content-Type": content_type, **headers},
             method="POST",
         )

@@ -10,6 +10,7 @@ from bot.slack.listeners import actions, commands, events
 
 def register_listeners(app: App, bot: BotContext) -> None:
     """Attach every listener to the app."""
-    events.register(app, bot)
+    # Bolt tries listeners in order: slash commands, the most urgent, are checked first.
     commands.register(app, bot)
+    events.register(app, bot)
     actions.register(app, bot)

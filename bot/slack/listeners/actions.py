@@ -7,7 +7,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -27,7 +27,7 @@ from bot.render.blocks import (
     neutralise,
     owner_message,
 )
-from bot.slack.context import BotContext
+from bot.slack.context import BotContext, acknowledge
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +62,7 @@ def _reply_in_place(
 def register(app: App, bot: BotContext) -> None:
     """Attach the action listeners."""
 
-    @app.action(_action(ACTION_TOPIC))
-    def show_topic(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
+    def show_topic(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         knowledge, entry = bot.service.entry(_clicked(body)["value"])
         if entry is None:  # the knowledge base changed since the button was drawn
             respond(text="That topic is no longer in the knowledge base.", replace_original=False,
@@ -75,9 +73,7 @@ def register(app: App, bot: BotContext) -> None:
             bot, body, client, respond, entry_message(knowledge, entry, shareable=shareable)
         )
 
-    @app.action(_action(ACTION_SHARE))
-    def share(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def share(body: dict[str, Any], respond: Respond) -> None:
         value = _clicked(body)["value"]
         if value.startswith(SHARED_DUTY):
             knowledge, duty = bot.service.duty(value.removeprefix(SHARED_DUTY))
@@ -95,8 +91,7 @@ def register(app: App, bot: BotContext) -> None:
         # The response_url posts in the channel even where the bot is not a member.
         respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
 
-    def vote(helpful: bool, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def vote(helpful: bool, body: dict[str, Any], respond: Respond) -> None:
         value = _clicked(body)["value"]
         if not value.startswith(UNRECORDED):
             bot.service.feedback(value, helpful, body.get("user", {}).get("id"))
@@ -113,25 +108,28 @@ def register(app: App, bot: BotContext) -> None:
             ]  # fmt: skip
         respond(**reply, response_type="ephemeral", replace_original=False)
 
-    @app.action(_action(ACTION_HELPFUL))
-    def helpful(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        vote(True, ack, body, respond)
+    def helpful(body: dict[str, Any], respond: Respond) -> None:
+        vote(True, body, respond)
 
-    @app.action(_action(ACTION_NOT_HELPFUL))
-    def not_helpful(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        vote(False, ack, body, respond)
+    def not_helpful(body: dict[str, Any], respond: Respond) -> None:
+        vote(False, body, respond)
 
-    @app.action(_action(ACTION_ASK_PERSON))
-    def ask_person(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
+    def ask_person(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         channel = bot.settings.escalation_channel
         if channel is None:
             return
         try:
-            question = json.loads(_clicked(body)["value"]).get("q", "")
+            clicked = json.loads(_clicked(body)["value"])
+            question, record = str(clicked.get("q", "")), clicked.get("r")
         except (ValueError, AttributeError):
-            question = ""
-        asker = body.get("user", {}).get("id", "")
+            question, record = "", None
+        asker = body["user"]["id"]
+        # One escalation per answer and person, however often the button is clicked.
+        escalation = (asker, str(record or question))
+        if not bot.escalations.first_time(escalation):
+            respond(text="You already asked a person about this; they will follow up.",
+                    response_type="ephemeral", replace_original=False)  # fmt: skip
+            return
         where = body.get("container", {}).get("channel_id") or body.get("channel", {}).get("id")
         lines = [f":raising_hand: <@{asker}> asked a question the bot could not answer well:",
                  f"> {clip(neutralise(question), 1500) or '(no text)'}"]  # fmt: skip
@@ -141,9 +139,18 @@ def register(app: App, bot: BotContext) -> None:
         sent = bot.post(
             client, channel, (text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
         )
+        if not sent:
+            bot.escalations.forget(escalation)  # so trying again later can work
         outcome = "I passed your question on to a person; they will follow up." if sent else (
             "Sorry, I could not pass your question on just now. Please try again later.")  # fmt: skip
         respond(text=outcome, response_type="ephemeral", replace_original=False)
+
+    # Clicks are acknowledged at once; the answer follows from the reply pool.
+    app.action(_action(ACTION_TOPIC))(ack=acknowledge, lazy=[show_topic])
+    app.action(_action(ACTION_SHARE))(ack=acknowledge, lazy=[share])
+    app.action(_action(ACTION_HELPFUL))(ack=acknowledge, lazy=[helpful])
+    app.action(_action(ACTION_NOT_HELPFUL))(ack=acknowledge, lazy=[not_helpful])
+    app.action(_action(ACTION_ASK_PERSON))(ack=acknowledge, lazy=[ask_person])
 
 
 def _permalink(client: WebClient, channel: str, body: dict[str, Any]) -> str:

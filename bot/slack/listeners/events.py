@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.answering import SURFACE_DM, SURFACE_MENTION
 from bot.render.blocks import greeting_message, home_view
-from bot.slack.context import BotContext
+from bot.slack.context import BotContext, acknowledge
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,6 @@ def _question(event: dict[str, Any], context: BoltContext) -> str:
 def register(app: App, bot: BotContext) -> None:
     """Attach the event listeners."""
 
-    @app.event("app_mention")
     def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if not _from_a_person(event) or not bot.first_time(event):
             return
@@ -41,9 +40,6 @@ def register(app: App, bot: BotContext) -> None:
         thread = event.get("thread_ts") or event["ts"]
         bot.post(client, event["channel"], bot.render(answered), thread_ts=thread)
 
-    # Every message event is acknowledged here, even those ignored, so Bolt does not answer 404
-    # and Slack does not retry them.
-    @app.event("message")
     def answer_direct_message(
         event: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
@@ -58,7 +54,6 @@ def register(app: App, bot: BotContext) -> None:
         thread = {"thread_ts": event["thread_ts"]} if event.get("thread_ts") else {}
         bot.post(client, event["channel"], bot.render(answered), **thread)
 
-    @app.event("app_home_opened")
     def publish_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
@@ -67,6 +62,13 @@ def register(app: App, bot: BotContext) -> None:
             client.views_publish(user_id=event["user"], view=view)
         except SlackApiError as error:
             logger.warning("views.publish failed: %s", error.response.get("error"))
+
+    # Answers are posted later, on the reply pool: the acknowledgement never waits for Slack.
+    app.event("app_mention")(ack=acknowledge, lazy=[answer_mention])
+    # Every message event is acknowledged here, even those ignored, so Bolt does not answer 404
+    # and Slack does not retry them.
+    app.event("message")(ack=acknowledge, lazy=[answer_direct_message])
+    app.event("app_home_opened")(ack=acknowledge, lazy=[publish_home])
 
     # Registered last, so it only sees events no listener above wants: acknowledging them
     # keeps Bolt from answering 404, which Slack would retry.

@@ -1,0 +1,98 @@
+"""What reaches Bolt over HTTP: bounded, signed, first-time, well-formed requests.
+
+Bolt reads and parses a body before it checks the signature, so an unsigned 100 MB body costs
+memory and a malformed one a traceback. Here the size is checked before reading, the
+signature before parsing, a replayed signature is ignored, and every refusal is one short,
+throttled log line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import time
+from typing import Any
+
+from slack_bolt import BoltRequest, BoltResponse
+
+from bot.slack.dedupe import KeyMemory, SeenSet
+from bot.slack.throttle import ThrottledLog
+
+logger = logging.getLogger(__name__)
+SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+SIGNATURE_WINDOW_SECONDS = 300
+# Slack refuses signatures older than 5 minutes (either way of the clock), so remembering
+# each one for 10 minutes is enough to recognise any replay it would still accept.
+REPLAY_WINDOW_SECONDS = 600
+REPLAY_MEMORY = 100_000
+
+
+def replay_memory() -> KeyMemory:
+    """The signatures seen in Slack's replay window (in memory, bounded, expiring)."""
+    return SeenSet(capacity=REPLAY_MEMORY, ttl=REPLAY_WINDOW_SECONDS)
+
+
+class RequestGuard:
+    """Checks a POST to /slack/events before Bolt sees it."""
+
+    def __init__(self, signing_secret: str, max_body_bytes: int, replays: KeyMemory) -> None:
+        self._secret = signing_secret.encode()
+        self._max_body_bytes = max_body_bytes
+        self._replays = replays
+        self._log = ThrottledLog(logger)
+
+    def check(self, environ: dict[str, Any]) -> BoltRequest | BoltResponse:
+        """The request for Bolt, or the answer to give instead (413, 401, 400, or an empty
+        200 for a replay)."""
+        declared = environ.get("CONTENT_LENGTH") or ""
+        if declared and (not declared.isdigit() or int(declared) > self._max_body_bytes):
+            return self._refuse(413, "too large", f"a body of {declared[:20]} bytes")
+        raw = environ["wsgi.input"].read(int(declared) if declared else self._max_body_bytes + 1)
+        if len(raw) > self._max_body_bytes:
+            return self._refuse(413, "too large", "a body over the limit")
+        headers = _headers(environ)
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        signature = headers.get("x-slack-signature", "")
+        if not (timestamp.isdigit() and SIGNATURE.fullmatch(signature)):
+            return self._refuse(401, "unsigned", "a request without Slack's signature headers")
+        if not self._signed(raw, timestamp, signature):
+            return self._refuse(401, "unsigned", "a request with a wrong or stale signature")
+        if not self._replays.first_time(signature):
+            self._log.log(logging.INFO, "replayed", "ignored a replayed request (same signature)")
+            return BoltResponse(status=200, body="")
+        try:
+            request = BoltRequest(
+                body=raw.decode("utf-8"), query=environ.get("QUERY_STRING", ""), headers=headers
+            )
+        except (ValueError, AttributeError, TypeError):
+            # Bad UTF-8 or JSON is a ValueError; a JSON array or string has no fields.
+            request = None
+        if request is None or not isinstance(request.body.get("type", ""), str):
+            return self._refuse(400, "malformed", "a signed body that is not a Slack payload")
+        return request
+
+    def _signed(self, raw: bytes, timestamp: str, signature: str) -> bool:
+        """Slack's v0 signature over the raw bytes (slack_sdk's verifier decodes them first,
+        which fails on invalid UTF-8), within Slack's 5-minute window."""
+        if abs(time.time() - int(timestamp)) > SIGNATURE_WINDOW_SECONDS:
+            return False
+        expected = hmac.new(self._secret, f"v0:{timestamp}:".encode() + raw, hashlib.sha256)
+        return hmac.compare_digest(f"v0={expected.hexdigest()}", signature)
+
+    def _refuse(self, status: int, kind: str, what: str) -> BoltResponse:
+        self._log.log(logging.WARNING, kind, "refused %s: HTTP %d", what, status)
+        return BoltResponse(status=status, body="")
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    """Request headers by lower-case name, as Bolt reads them."""
+    headers = {
+        key[5:].lower().replace("_", "-"): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    return headers
