@@ -260,13 +260,19 @@ def serve_http(
     and the requests in flight are answered."""
     server = http_server(app, settings, health)
 
+    stopped_listening = threading.Event()
+
     def stop_listening() -> None:  # run by the server's own loop, between two polls
         server.accepting = False
         server.del_channel()
         server.socket.close()
+        stopped_listening.set()
 
     def drain() -> None:
         server.trigger.pull_trigger(stop_listening)
+        # Interrupt only once that has run: waitress swallows any exception raised inside a
+        # trigger callback, so a KeyboardInterrupt landing there would leave the loop running.
+        stopped_listening.wait(shutdown.remaining())
         while shutdown.remaining() > 0 and not server.idle():
             time.sleep(_DRAIN_POLL)
         shutdown.interrupt()
