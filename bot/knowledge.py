@@ -10,11 +10,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot.normalize import normalize
+
+if TYPE_CHECKING:
+    from bot.conversation.content import Companions
 
 SOURCES_FILE = "sources.yaml"
 MIN_QUESTIONS = 7  # the canonical question and at least six alternate phrasings
@@ -106,6 +109,8 @@ class KnowledgeBase:
 
     entries: tuple[Entry, ...]
     articles: dict[str, Article]
+    # conversation.yaml and tour.yaml (follow-ups, the tour); None when not loaded from a folder.
+    companions: Companions | None = field(default=None, compare=False)
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -458,13 +463,17 @@ def read_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         articles = checker.articles(sources_path)
     checker.sources_usable = bool(articles)
     entries: list[Entry] = []
+    # Imported here: the conversation files refer back to this module's entries and checker.
+    from bot.conversation.content import COMPANION_FILES, read_companions
+
     for path in sorted(directory.glob("*.yaml")):
-        if path.name != SOURCES_FILE:
+        if path.name != SOURCES_FILE and path.name not in COMPANION_FILES:
             entries.extend(checker.entries(path, articles))
     if not entries and not checker.problems:
         checker.report(str(directory), 0, "no entries found in any *.yaml file")
     checker.across_entries(entries)
-    return KnowledgeBase(tuple(entries), articles), checker.problems
+    companions = read_companions(directory, checker, entries, articles)
+    return KnowledgeBase(tuple(entries), articles, companions), checker.problems
 
 
 def check_knowledge(directory: Path) -> list[Problem]:
