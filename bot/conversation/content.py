@@ -27,7 +27,16 @@ ROLES = ("csm", "pm")
 MAX_CHOICE_CHARS = 75
 MAX_STEP_TEXT_CHARS = 1500
 MAX_QUIZ_CHOICES = 5
-_PHRASE_LISTS = ("openers", "references", "fillers", "more", "owner", "greetings", "tour_words")
+_PHRASE_LISTS = (
+    "openers",
+    "references",
+    "fillers",
+    "role_words",
+    "more",
+    "owner",
+    "greetings",
+    "tour_words",
+)
 _CONVERSATION_KEYS = {"role_pairs", "roles", "max_words", *_PHRASE_LISTS}
 _TOUR_KEYS = {"steps", "quiz"}
 _STEP_KEYS = {"title", "text", "topic", "sources"}
@@ -45,10 +54,11 @@ class FollowUpRules:
     """How follow-ups are recognised (see knowledge/conversation.yaml)."""
 
     role_pairs: dict[str, str]  # both directions: csm-skills -> pm-skills and back
-    roles: dict[str, tuple[str, ...]]  # role -> phrases naming it, longest first
+    roles: dict[str, tuple[str, ...]]  # role -> phrases naming it, the usual name first
     openers: tuple[str, ...]  # longest first, so "and what about" wins over "and"
     references: frozenset[str]
     fillers: frozenset[str]
+    role_words: frozenset[str]
     more: frozenset[str]
     owner: frozenset[str]
     greetings: frozenset[str]
@@ -172,8 +182,7 @@ class _Reader:
             self.report(document.line_of("roles"), "'roles' must map csm and pm to their names")
         else:
             for role in ROLES:
-                names = self.phrases(raw_roles, role)
-                roles[role] = tuple(sorted(names, key=len, reverse=True))
+                roles[role] = self.phrases(raw_roles, role)
         max_words = document.get("max_words", 4)
         if not isinstance(max_words, int) or isinstance(max_words, bool) or max_words < 1:
             self.report(document.line_of("max_words"), "'max_words' must be a positive number")
@@ -185,6 +194,7 @@ class _Reader:
             openers=tuple(sorted(lists["openers"], key=len, reverse=True)),
             references=frozenset(lists["references"]),
             fillers=frozenset(lists["fillers"]),
+            role_words=frozenset(lists["role_words"]),
             more=frozenset(lists["more"]),
             owner=frozenset(lists["owner"]),
             greetings=frozenset(lists["greetings"]),

@@ -74,7 +74,7 @@ def resolve(
     referring = any(re.search(rf"\b{re.escape(phrase)}\b", rest) for phrase in rules.references)
     if len(words) > rules.max_words or len(roles) > 1:
         return new
-    if len(roles) == 1 and not words and (opened or len(topic_words) <= 1):
+    if len(roles) == 1 and set(words) <= rules.role_words and (opened or len(topic_words) <= 1):
         # "and for a PM?", "what about the CSM side?", "PM?": the last topic, for that role.
         (role,) = roles
         if last.roles == {"csm", "pm"} or last.roles == {role}:
@@ -117,7 +117,7 @@ def _split_roles(rules: FollowUpRules, text: str) -> tuple[set[str], list[str]]:
     """The roles a message names, and its other words."""
     found = set()
     for role, names in rules.roles.items():
-        for name in names:  # longest first, so "customer success manager" beats "customer success"
+        for name in sorted(names, key=len, reverse=True):  # "customer success manager" first
             pattern = rf"\b{re.escape(name)}\b"
             if re.search(pattern, text):
                 found.add(role)
