@@ -9,11 +9,14 @@ also names the entry it came closest to and the YAML line that would add it as a
 JSON keys: since, until (ISO 8601 UTC), database, asked, answered, answer_rate (0-1, null when
 nothing was asked), unanswered_without_text (recorded with LOG_QUESTIONS=0), unanswered (list of
 {example, count, phrasings, closest}; closest is null or {id, title, file, line, score, yaml}),
-not_helpful (list of {id, title, not_helpful, helpful}), topics (list of {id, title, count}).
+not_helpful (list of {id, title, not_helpful, helpful}), topics (list of {id, title, count}),
+quiz_missed (list of {id, question, missed, answered}: the tour quiz questions most often
+answered wrong).
 
 CSV columns: section, id, text, count, helpful, not_helpful, closest_id, closest_score,
 closest_file. Sections: `summary` (id = asked, answered, answer_rate, unanswered_without_text;
-the value in count), `unanswered` (text = example), `not_helpful`, `topic`.
+the value in count), `unanswered` (text = example), `not_helpful`, `topic`, `quiz` (id = quiz
+question id, text = question, count = answers, not_helpful = missed).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.curation.store import timestamp, utc_now
+from bot.curation.store import has_table, timestamp, utc_now
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.matcher import Matcher
 from bot.settings import Settings
@@ -112,6 +115,16 @@ class TopicCount:
 
 
 @dataclass(frozen=True)
+class QuizMiss:
+    """A tour quiz question and how often it was answered wrong: what curators should explain."""
+
+    id: str
+    question: str
+    missed: int
+    answered: int
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything `csm-vs-pm report` shows for one period."""
 
@@ -124,6 +137,7 @@ class Report:
     unanswered: tuple[UnansweredGroup, ...] = ()
     not_helpful: tuple[AnswerVotes, ...] = ()
     topics: tuple[TopicCount, ...] = ()
+    quiz_missed: tuple[QuizMiss, ...] = ()
 
     @property
     def answer_rate(self) -> float | None:
@@ -188,9 +202,7 @@ def build_report(
         return empty
     connection = sqlite3.connect(database, timeout=5.0)
     try:
-        if not connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'questions'"
-        ).fetchone():
+        if not has_table(connection, "questions"):
             return empty
         return _read(connection, empty, knowledge, suggest, limit)
     finally:
@@ -237,6 +249,23 @@ def _read(
         entry = knowledge.get(entry_id) if knowledge else None
         return entry.title if entry else entry_id
 
+    quiz = (
+        connection.execute(
+            """SELECT question_id, sum(correct = 0) AS missed, count(*) FROM quiz_answers
+                WHERE answered_at >= ? AND answered_at <= ?
+                GROUP BY question_id HAVING missed > 0
+                ORDER BY missed DESC, count(*) DESC, question_id LIMIT ?""",
+            (*window, limit),
+        ).fetchall()
+        if has_table(connection, "quiz_answers")
+        else []
+    )
+    tour = knowledge.companions.tour if knowledge and knowledge.companions else None
+
+    def quiz_question(question_id: str) -> str:
+        found = tour.question(question_id) if tour else None
+        return found.question if found else question_id
+
     groups = group_similar(texts)[:limit]
     if suggest and knowledge is not None and knowledge.entries:
         matcher = Matcher(knowledge)
@@ -256,6 +285,7 @@ def _read(
         unanswered=tuple(groups),
         not_helpful=tuple(AnswerVotes(i, title(i), bad, good) for i, bad, good in votes),
         topics=tuple(TopicCount(i, title(i), count) for i, count in topics),
+        quiz_missed=tuple(QuizMiss(i, quiz_question(i), bad, n) for i, bad, n in quiz),
     )
 
 
@@ -270,10 +300,13 @@ def render_text(report: Report, *, suggest: bool = False) -> str:
     """The terminal report: short sections, most important first, each with counts."""
     period = f"{_when(report.since)} to {_when(report.until)}"
     if not report.asked:
-        return (
-            f"No questions recorded since {_when(report.since)} in {report.database}.\n"
-            "Questions are recorded by the Slack bot and by `csm-vs-pm ask --log`; "
-            "try a longer period with --since, e.g. --since 4w."
+        return "\n".join(
+            [
+                f"No questions recorded since {_when(report.since)} in {report.database}.\n"
+                "Questions are recorded by the Slack bot and by `csm-vs-pm ask --log`; "
+                "try a longer period with --since, e.g. --since 4w.",
+                *_quiz_lines(report),
+            ]
         )
     unanswered = report.asked - report.answered
     lines = [
@@ -317,6 +350,7 @@ def render_text(report: Report, *, suggest: bool = False) -> str:
     lines += [f"  {topic.count:>4}  {topic.id} ({topic.title})" for topic in report.topics] or [
         "  (none answered)"
     ]
+    lines += _quiz_lines(report)
     if report.unanswered and not suggest:
         lines += [
             "",
@@ -329,6 +363,15 @@ def render_text(report: Report, *, suggest: bool = False) -> str:
             "valid edits within seconds.",
         ]
     return "\n".join(lines)
+
+
+def _quiz_lines(report: Report) -> list[str]:
+    if not report.quiz_missed:
+        return []
+    return ["", "Most-missed quiz questions (explain these better):"] + [
+        f"  {quiz.missed:>4} of {quiz.answered} wrong  {quiz.id} ({quiz.question})"
+        for quiz in report.quiz_missed
+    ]
 
 
 def render_json(report: Report) -> str:
@@ -346,6 +389,7 @@ def render_json(report: Report) -> str:
         ],
         "not_helpful": [asdict(votes) for votes in report.not_helpful],
         "topics": [asdict(topic) for topic in report.topics],
+        "quiz_missed": [asdict(quiz) for quiz in report.quiz_missed],
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
 
@@ -388,6 +432,16 @@ def render_csv(report: Report) -> str:
     for topic in report.topics:
         writer.writerow(
             {"section": "topic", "id": topic.id, "text": topic.title, "count": topic.count}
+        )
+    for quiz in report.quiz_missed:
+        writer.writerow(
+            {
+                "section": "quiz",
+                "id": quiz.id,
+                "text": quiz.question,
+                "count": quiz.answered,
+                "not_helpful": quiz.missed,
+            }
         )
     return buffer.getvalue().rstrip("\n")
 

@@ -22,6 +22,11 @@ Schema (times are UTC, ISO 8601 with milliseconds, so they sort as text):
         '' when anonymous
     meta(key, value)
         schema_version, user_hash_salt
+    state(key, value, expires_at)
+        conversation state (bot.conversation.state): a JSON value per key until it expires;
+        created on first use, read and written at once (not through the writer thread)
+    quiz_answers(question_id, correct, user_hash, answered_at)
+        one row per answer to a tour quiz question; created on first use
 """
 
 from __future__ import annotations
@@ -81,6 +86,14 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS feedback_given_at ON feedback (given_at)",
 )
 _INSERT_QUESTION = "INSERT OR IGNORE INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_STATE_TABLE = """CREATE TABLE IF NOT EXISTS state (
+    key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at TEXT NOT NULL)"""
+_QUIZ_TABLE = """CREATE TABLE IF NOT EXISTS quiz_answers (
+    question_id TEXT NOT NULL, correct INTEGER NOT NULL, user_hash TEXT, answered_at TEXT NOT NULL)"""
+_UPSERT_STATE = """INSERT INTO state VALUES (?, ?, ?)
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at"""
+# Expired state rows are deleted every this many writes, so the table does not grow forever.
+_STATE_SWEEP_EVERY = 200
 _UPSERT_FEEDBACK = """INSERT INTO feedback VALUES (?, ?, ?, ?)
     ON CONFLICT (question_id, voter) DO UPDATE SET helpful = excluded.helpful,
     given_at = excluded.given_at"""
@@ -150,7 +163,20 @@ def prune(connection: sqlite3.Connection, retention_days: int, now: datetime) ->
     with transaction(connection):
         questions = connection.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))
         votes = connection.execute("DELETE FROM feedback WHERE given_at < ?", (cutoff,))
-    return questions.rowcount + votes.rowcount
+        quiz = 0
+        if has_table(connection, "quiz_answers"):
+            quiz = connection.execute(
+                "DELETE FROM quiz_answers WHERE answered_at < ?", (cutoff,)
+            ).rowcount
+    return questions.rowcount + votes.rowcount + quiz
+
+
+def has_table(connection: sqlite3.Connection, name: str) -> bool:
+    """Whether the database has this table (some are created on first use)."""
+    found = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return found is not None
 
 
 class _Question(NamedTuple):
@@ -168,6 +194,13 @@ class _Vote(NamedTuple):
     question_id: str
     helpful: bool
     given_at: str
+    user_id: str | None
+
+
+class _QuizAnswer(NamedTuple):
+    question_id: str
+    correct: bool
+    answered_at: str
     user_id: str | None
 
 
@@ -209,6 +242,9 @@ class QuestionStore:
         self._drop_lock = threading.Lock()
         self._drops = 0
         self._last_drop_warning = float("-inf")
+        self._state_lock = threading.Lock()
+        self._state_connection: sqlite3.Connection | None = None
+        self._state_writes = 0
         self._thread = threading.Thread(target=self._run, name="question-store", daemon=True)
         self._thread.start()
         atexit.register(self.close)
@@ -247,6 +283,68 @@ class QuestionStore:
         """Queue a helpful / not helpful vote; a voter's later vote on the same answer replaces it."""
         if record_id:
             self._offer(_Vote(record_id, bool(helpful), timestamp(self._clock()), user_id))
+
+    def record_quiz_answer(self, question_id: str, correct: bool, user_id: str | None) -> None:
+        """Queue one answer to a tour quiz question, for the report's most-missed questions."""
+        self._offer(_QuizAnswer(question_id, bool(correct), timestamp(self._clock()), user_id))
+
+    # --- conversation state: a small expiring key-value store, read and written at once -----
+
+    def get_state(self, key: str) -> str | None:
+        """The JSON stored under `key`, or None if absent, expired or unreadable (logged)."""
+        try:
+            with self._state_lock:
+                row = (
+                    self._state()
+                    .execute(
+                        "SELECT value FROM state WHERE key = ? AND expires_at > ?",
+                        (key, timestamp(self._clock())),
+                    )
+                    .fetchone()
+                )
+        except Exception as error:  # state is a convenience: never fail an answer over it
+            logger.warning("question store: could not read state from %s: %s", self.path, error)
+            self._reset_state()
+            return None
+        return row[0] if row else None
+
+    def put_state(self, key: str, value_json: str, ttl_seconds: float) -> None:
+        """Keep `value_json` under `key` for `ttl_seconds`; a failure is logged, not raised."""
+        now = self._clock()
+        try:
+            with self._state_lock:
+                connection = self._state()
+                with transaction(connection):
+                    connection.execute(
+                        _UPSERT_STATE,
+                        (key, value_json, timestamp(now + timedelta(seconds=ttl_seconds))),
+                    )
+                    self._state_writes += 1
+                    if self._state_writes % _STATE_SWEEP_EVERY == 0:
+                        connection.execute(
+                            "DELETE FROM state WHERE expires_at <= ?", (timestamp(now),)
+                        )
+        except Exception as error:
+            logger.warning("question store: could not write state to %s: %s", self.path, error)
+            self._reset_state()
+
+    def _state(self) -> sqlite3.Connection:
+        """The connection for state (callers hold `_state_lock`), opened on first use."""
+        if self._state_connection is None:
+            connection = open_database(self.path, self._busy_timeout, self._connect)
+            try:
+                connection.execute(_STATE_TABLE)
+            except BaseException:
+                connection.close()
+                raise
+            self._state_connection = connection
+        return self._state_connection
+
+    def _reset_state(self) -> None:
+        with self._state_lock:
+            if self._state_connection is not None:
+                self._state_connection.close()
+                self._state_connection = None
 
     def _offer(self, row: object) -> bool:
         if self._closed:
@@ -292,6 +390,7 @@ class QuestionStore:
         with suppress(queue.Full):
             self._queue.put(_STOP, timeout=timeout)
         self._thread.join(max(0.0, deadline - time.monotonic()))
+        self._reset_state()
         if self._thread.is_alive():
             logger.warning(
                 "question store: still writing after %.1fs; %d queued record(s) may be lost",
@@ -321,7 +420,7 @@ class QuestionStore:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            rows = [item for item in batch if isinstance(item, (_Question, _Vote))]
+            rows = [item for item in batch if isinstance(item, (_Question, _Vote, _QuizAnswer))]
             if rows:
                 self._write(rows)
             self._maybe_prune()
@@ -371,9 +470,17 @@ class QuestionStore:
                 for row in rows
                 if isinstance(row, _Vote)
             ]
+            quiz = [
+                (row.question_id, int(row.correct), hash_user(salt, row.user_id), row.answered_at)
+                for row in rows
+                if isinstance(row, _QuizAnswer)
+            ]
             with transaction(connection):
                 connection.executemany(_INSERT_QUESTION, questions)
                 connection.executemany(_UPSERT_FEEDBACK, votes)
+                if quiz:
+                    connection.execute(_QUIZ_TABLE)
+                    connection.executemany("INSERT INTO quiz_answers VALUES (?, ?, ?, ?)", quiz)
         except Exception as error:
             logger.warning(
                 "question store: could not write %d record(s) to %s: %s",
