@@ -148,7 +148,7 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Tex
     library = Library(load_knowledge(settings.knowledge_dir))
     curation = Curation.start(settings, library)
     try:
-        app = build_app(settings, AnswerService(library, curation.store))
+        app = build_app(settings, AnswerService(library, curation.store), curation.store)
         if mode == MODE_SOCKET:
             serve_socket(app, settings.app_token or "")
         else:

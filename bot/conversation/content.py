@@ -65,6 +65,14 @@ class FollowUpRules:
     tour_words: frozenset[str]
     max_words: int
 
+    def is_greeting(self, text: str) -> bool:
+        """Whether a message only says hello."""
+        return phrase_key(text) in self.greetings
+
+    def asks_for_tour(self, text: str) -> bool:
+        """Whether a message asks to start the onboarding tour."""
+        return phrase_key(text) in self.tour_words
+
 
 @dataclass(frozen=True)
 class TourStep:

@@ -42,10 +42,15 @@ class QuizRecorder(Protocol):
         """Record one answer to a quiz question. Must never raise."""
 
 
+class ConversationStore(StateStore, QuizRecorder, Protocol):
+    """What the Slack app keeps conversations and quiz answers in (the question store)."""
+
+
 class MemoryState:
-    """A `StateStore` in this process's memory (the offline `chat`; tests)."""
+    """A `ConversationStore` in this process's memory (the offline `chat`; tests)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.quiz_answers: list[tuple[str, bool]] = []
         self._values: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
         self._clock = clock
@@ -58,6 +63,10 @@ class MemoryState:
     def put_state(self, key: str, value_json: str, ttl_seconds: float) -> None:
         with self._lock:
             self._values[key] = (value_json, self._clock() + ttl_seconds)
+
+    def record_quiz_answer(self, question_id: str, correct: bool, user_id: str | None) -> None:
+        with self._lock:
+            self.quiz_answers.append((question_id, correct))
 
 
 class ConversationMemory:

@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.answering import AnswerService
+from bot.conversation.state import ConversationStore, MemoryState
 from bot.settings import ENV_API_URL, ENV_BOT_TOKEN, ConfigError, Settings
 from bot.slack.context import BotContext
 from bot.slack.dedupe import SeenSet
@@ -46,8 +47,14 @@ class _QuietTokenNotice(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
-def build_app(settings: Settings, service: AnswerService) -> App:
-    """The Bolt app; raises ConfigError (one line) if Slack rejects the bot token."""
+def build_app(
+    settings: Settings, service: AnswerService, store: ConversationStore | None = None
+) -> App:
+    """The Bolt app; raises ConfigError (one line) if Slack rejects the bot token.
+
+    `store` keeps conversations, tour progress and quiz answers (the question store when
+    serving); without one they live in memory.
+    """
     client = build_client(settings)
     bolt_logger = logging.getLogger("slack_bolt.App")
     quiet = _QuietTokenNotice()
@@ -81,5 +88,6 @@ def build_app(settings: Settings, service: AnswerService) -> App:
         return None
 
     app.use(skip_repeated_events)
-    register_listeners(app, BotContext(service=service, settings=settings))
+    bot = BotContext(service=service, settings=settings, store=store or MemoryState())
+    register_listeners(app, bot)
     return app

@@ -10,7 +10,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answering import Answered, AnswerService
+from bot.conversation.content import FollowUpRules, Tour
+from bot.conversation.service import ConversationService, Reply
+from bot.conversation.state import ConversationMemory, ConversationStore, MemoryState
+from bot.knowledge import Entry
 from bot.render.blocks import Message, entry_message, fallback_message
+from bot.render.common import did_you_mean
 from bot.settings import Settings
 from bot.slack.dedupe import SeenSet
 
@@ -25,10 +30,41 @@ class BotContext:
 
     service: AnswerService
     settings: Settings
+    # Conversation context, tour progress and quiz answers (the question store when serving).
+    store: ConversationStore = field(default_factory=MemoryState)
+    memory: ConversationMemory = field(init=False)
+    conversation: ConversationService = field(init=False)
     # A message that arrives both as app_mention and as message.im is answered once.
     answered_messages: SeenSet = field(default_factory=SeenSet)
     # People greeted in DM since start-up (in memory: a restart greets them once more).
     greeted: SeenSet = field(default_factory=lambda: SeenSet(capacity=100_000, ttl=365 * 86400))
+
+    def __post_init__(self) -> None:
+        self.memory = ConversationMemory(self.store, self.settings.conversation_ttl)
+        self.conversation = ConversationService(self.service, self.memory)
+
+    @property
+    def rules(self) -> FollowUpRules | None:
+        """How follow-ups, greetings and tour requests are recognised, if the curators say."""
+        companions = self.service.knowledge.companions
+        return companions.followups if companions else None
+
+    @property
+    def tour(self) -> Tour | None:
+        """The onboarding tour, if the knowledge base has one."""
+        companions = self.service.knowledge.companions
+        return companions.tour if companions else None
+
+    def asks_for_tour(self, text: str) -> bool:
+        """Whether a message asks for the tour ("tour", "onboarding", "start")."""
+        rules = self.rules
+        return bool(rules and self.tour and rules.asks_for_tour(text))
+
+    def converse(
+        self, question: str, conversation: str, surface: str, user_id: str | None
+    ) -> Reply:
+        """Answer a message in a DM or thread, reading short follow-ups against its context."""
+        return self.conversation.ask(question[:MAX_QUESTION_CHARS], conversation, surface, user_id)
 
     @property
     def can_escalate(self) -> bool:
@@ -39,7 +75,14 @@ class BotContext:
         """Answer a question from Slack, cut to a sane length first."""
         return self.service.ask(question[:MAX_QUESTION_CHARS], surface, user_id)
 
-    def render(self, answered: Answered, *, shareable: bool = False) -> Message:
+    def render(
+        self,
+        answered: Answered,
+        *,
+        shareable: bool = False,
+        greeting: bool = False,
+        follow_up: Entry | None = None,
+    ) -> Message:
         """The Block Kit message for an answer or, when the bot abstains, the fallback."""
         match = answered.match
         if match.entry is None:
@@ -50,14 +93,17 @@ class BotContext:
                 suggestions=match.suggestions,
                 record_id=answered.record_id,
                 escalate=self.can_escalate,
+                greeting=greeting,
             )
         return entry_message(
             answered.knowledge,
             match.entry,
             question=match.question,
             record_id=answered.record_id,
-            suggestions=match.suggestions,
+            suggestions=did_you_mean(match),
             shareable=shareable,
+            greeting=greeting,
+            follow_up=follow_up,
         )
 
     def post(self, client: WebClient, channel: str, message: Message, **extra: Any) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.context import BotContext
-from bot.slack.listeners import actions, commands, events
+from bot.slack.listeners import actions, commands, events, tour
 
 
 def register_listeners(app: App, bot: BotContext) -> None:
@@ -13,3 +13,4 @@ def register_listeners(app: App, bot: BotContext) -> None:
     events.register(app, bot)
     commands.register(app, bot)
     actions.register(app, bot)
+    tour.register(app, bot)

@@ -11,8 +11,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answering import SURFACE_DM, SURFACE_MENTION
+from bot.conversation.state import dm_conversation, thread_conversation
 from bot.render.blocks import greeting_message, home_view
 from bot.slack.context import BotContext
+from bot.slack.listeners.tour.screen import start_tour
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +39,14 @@ def register(app: App, bot: BotContext) -> None:
     def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if not _from_a_person(event) or not bot.first_time(event):
             return
-        answered = bot.ask(_question(event, context), SURFACE_MENTION, event.get("user"))
+        # The bot answers in a thread: that thread is the conversation follow-ups continue.
         thread = event.get("thread_ts") or event["ts"]
-        bot.post(client, event["channel"], bot.render(answered), thread_ts=thread)
+        conversation = thread_conversation(event["channel"], thread)
+        reply = bot.converse(
+            _question(event, context), conversation, SURFACE_MENTION, event.get("user")
+        )
+        message = bot.render(reply.answered, follow_up=reply.follow_up)
+        bot.post(client, event["channel"], message, thread_ts=thread)
 
     # Every message event is acknowledged here, even those ignored, so Bolt does not answer 404
     # and Slack does not retry them.
@@ -52,11 +59,20 @@ def register(app: App, bot: BotContext) -> None:
         if not bot.first_time(event):
             return
         user = event.get("user")
-        if user and bot.greeted.first_time(user):
+        text = _question(event, context)
+        first = bool(user) and bot.greeted.first_time(user)
+        if user and bot.asks_for_tour(text):
+            start_tour(bot, client, event["channel"], user)
+            return
+        rules = bot.rules
+        if first and (not text or (rules is not None and rules.is_greeting(text))):
             bot.post(client, event["channel"], greeting_message(bot.service.knowledge))
-        answered = bot.ask(_question(event, context), SURFACE_DM, user)
+            return
+        # A DM channel belongs to one person: it is the conversation.
+        reply = bot.converse(text, dm_conversation(event["channel"]), SURFACE_DM, user)
+        message = bot.render(reply.answered, greeting=first, follow_up=reply.follow_up)
         thread = {"thread_ts": event["thread_ts"]} if event.get("thread_ts") else {}
-        bot.post(client, event["channel"], bot.render(answered), **thread)
+        bot.post(client, event["channel"], message, **thread)
 
     @app.event("app_home_opened")
     def publish_home(event: dict[str, Any], client: WebClient) -> None:

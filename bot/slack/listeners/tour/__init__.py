@@ -1,0 +1,47 @@
+"""The onboarding tour's buttons: start, Next / Back / Stop, and quiz answers.
+
+Each callback lives in its own module as a plain function of the shared `BotContext` and Bolt's
+arguments (so it can be called with mocks); `register` binds it to the bot and the action ids.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.render.blocks import (
+    ACTION_QUIZ_ANSWER,
+    ACTION_TOUR_BACK,
+    ACTION_TOUR_NEXT,
+    ACTION_TOUR_START,
+    ACTION_TOUR_STOP,
+)
+from bot.slack.context import BotContext
+from bot.slack.listeners.tour import answer_quiz, move, start
+
+Handler = Callable[[BotContext, Ack, dict[str, Any], WebClient, Respond], None]
+
+
+def _action(*names: str) -> re.Pattern[str]:
+    """Buttons carry `name:position` ids, unique within their block."""
+    return re.compile(rf"^(?:{'|'.join(map(re.escape, names))})(?::\d+)?$")
+
+
+def _bind(handler: Handler, bot: BotContext) -> Callable[..., None]:
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        handler(bot, ack, body, client, respond)
+
+    return listener
+
+
+def register(app: App, bot: BotContext) -> None:
+    """Attach the tour's action listeners."""
+    app.action(_action(ACTION_TOUR_START))(_bind(start.start_clicked, bot))
+    app.action(_action(ACTION_TOUR_NEXT, ACTION_TOUR_BACK, ACTION_TOUR_STOP))(
+        _bind(move.move_clicked, bot)
+    )
+    app.action(_action(ACTION_QUIZ_ANSWER))(_bind(answer_quiz.answer_clicked, bot))
