@@ -6,13 +6,20 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answering import Answered, AnswerService
 from bot.conversation.content import FollowUpRules, Tour
 from bot.conversation.service import ConversationService, Reply
-from bot.conversation.state import ConversationMemory, ConversationStore, MemoryState
+from bot.conversation.state import (
+    ConversationMemory,
+    ConversationStore,
+    MemoryState,
+    dm_conversation,
+    thread_conversation,
+)
 from bot.knowledge import Entry
 from bot.render.blocks import Message, entry_message, fallback_message
 from bot.render.common import did_you_mean
@@ -116,6 +123,28 @@ class BotContext:
                 "chat.postMessage to %s failed: %s", channel, error.response.get("error")
             )
             return False
+        return True
+
+    def remember_topic(self, body: dict[str, Any], entry_id: str) -> None:
+        """A topic clicked in a DM or a thread becomes that conversation's last answer."""
+        container = body.get("container", {})
+        channel = container.get("channel_id") or body.get("channel", {}).get("id") or ""
+        if container.get("is_ephemeral") or container.get("type") == "view" or not channel:
+            return  # a private answer or App Home: no conversation to continue
+        original = body.get("message", {})
+        if channel.startswith("D"):
+            self.memory.remember(dm_conversation(channel), entry_id)
+        elif root := original.get("thread_ts") or original.get("ts"):
+            self.memory.remember(thread_conversation(channel, root), entry_id)
+
+    @staticmethod
+    def replace_ephemeral(body: dict[str, Any], respond: Respond, message: Message) -> bool:
+        """Replace the clicked message through the response_url if it is ephemeral (only
+        Slack can change those); False if it is not, so the caller updates it another way."""
+        if not body.get("container", {}).get("is_ephemeral"):
+            return False
+        text, blocks = message
+        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
         return True
 
     def first_time(self, event: dict[str, Any]) -> bool:

@@ -16,7 +16,13 @@ from bot.knowledge import load_knowledge
 from bot.settings import default_knowledge_dir
 from tests.e2e.fake_slack import BOT_USER_ID, Call, FakeSlack
 from tests.e2e.running_app import RunningApp, unique
-from tests.e2e.test_slack_app import action_payload, button_for, buttons, header
+from tests.e2e.test_slack_app import (
+    action_payload,
+    button_for,
+    buttons,
+    header,
+    home_action_payload,
+)
 
 FOLLOWING_UP = "Following up on"
 # The expiry app forgets a conversation after this many seconds without a message.
@@ -66,6 +72,20 @@ def test_a_four_turn_dm_conversation(slack_app: RunningApp, fake_slack: FakeSlac
     fifth = ask(slack_app, fake_slack, dm(user, channel, "who trains customers on the product?"))
     assert header(fifth.params["blocks"]) == "Who trains customers"
     assert followed(fifth) is None
+
+
+def test_a_topic_clicked_in_a_dm_is_what_follow_ups_continue(
+    slack_app: RunningApp, fake_slack: FakeSlack
+) -> None:
+    user, channel = unique("U"), unique("D")
+    ask(slack_app, fake_slack, dm(user, channel, "what does a csm do"))
+    fake_slack.reset()
+    payload = action_payload(fake_slack, "show_topic:1", "csm-skills", channel_id=channel)
+    payload["user"] = {"id": user, "name": "new-hire"}
+    slack_app.send_action(payload)
+    fake_slack.wait_for("chat.postMessage")
+    then = ask(slack_app, fake_slack, dm(user, channel, "and for a PM?"))
+    assert header(then.params["blocks"]) == "Skills a Project Manager needs"
 
 
 def test_a_thread_conversation_with_mentions(slack_app: RunningApp, fake_slack: FakeSlack) -> None:
@@ -217,10 +237,7 @@ def test_the_tour_from_the_slash_command_is_private_and_replaced(
 def test_start_the_tour_on_app_home_opens_it_in_the_dm(
     slack_app: RunningApp, fake_slack: FakeSlack
 ) -> None:
-    payload = action_payload(fake_slack, "tour_start:0", "start")
-    payload["container"] = {"type": "view", "view_id": "VHOME1"}
-    payload["view"] = {"id": "VHOME1", "type": "home"}
-    del payload["channel"], payload["message"]
+    payload = home_action_payload(fake_slack, "tour_start:0", "start")
     slack_app.send_action(payload)
     (post,) = fake_slack.wait_for("chat.postMessage")
     assert post.params["channel"] == "UCLICK1"

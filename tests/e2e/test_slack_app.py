@@ -321,6 +321,15 @@ def action_payload(fake: FakeSlack, action_id: str, value: str, **container: Any
     }  # fmt: skip
 
 
+def home_action_payload(fake: FakeSlack, action_id: str, value: str) -> dict[str, Any]:
+    """A button clicked on the App Home tab."""
+    payload = action_payload(fake, action_id, value)
+    payload["container"] = {"type": "view", "view_id": "VHOME1"}
+    payload["view"] = {"id": "VHOME1", "type": "home"}
+    del payload["channel"], payload["message"]
+    return payload
+
+
 def test_topic_button_on_ephemeral_answer_replaces_it(
     slack_app: RunningApp, fake_slack: FakeSlack
 ) -> None:
@@ -356,10 +365,7 @@ def test_topic_button_in_a_dm_replies_in_the_dm(
 def test_topic_button_on_app_home_answers_in_the_dm(
     slack_app: RunningApp, fake_slack: FakeSlack
 ) -> None:
-    payload = action_payload(fake_slack, "show_topic:1", "pm-role")
-    payload["container"] = {"type": "view", "view_id": "VHOME1"}
-    payload["view"] = {"id": "VHOME1", "type": "home"}
-    del payload["channel"], payload["message"]
+    payload = home_action_payload(fake_slack, "show_topic:1", "pm-role")
     assert slack_app.send_action(payload).status == 200
     post = one_post(fake_slack)
     assert post.params["channel"] == "UCLICK1"

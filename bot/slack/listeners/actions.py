@@ -52,11 +52,9 @@ def _reply_in_place(
     bot: BotContext, body: dict[str, Any], client: WebClient, respond: Respond, message: Message
 ) -> None:
     """Answer where the button was: replace an ephemeral answer, reply in a thread or DM."""
-    text, blocks = message
-    container = body.get("container", {})
-    if container.get("is_ephemeral"):
-        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+    if bot.replace_ephemeral(body, respond, message):
         return
+    container = body.get("container", {})
     if container.get("type") == "view":  # App Home: answer in the person's DM with the bot
         bot.post(client, body["user"]["id"], message)
         return
@@ -82,6 +80,7 @@ def register(app: App, bot: BotContext) -> None:
         _reply_in_place(
             bot, body, client, respond, entry_message(knowledge, entry, shareable=shareable)
         )
+        bot.remember_topic(body, entry.id)
 
     @app.action(_action(ACTION_SHARE))
     def share(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

@@ -9,18 +9,22 @@ from slack_sdk import WebClient
 
 from bot.render.blocks import read_quiz_value
 from bot.slack.context import BotContext
-from bot.slack.listeners.tour.screen import load_progress, save_and_render, show_in_place
+from bot.slack.listeners.tour.screen import (
+    clicker_and_tour,
+    load_progress,
+    save_and_render,
+    show_in_place,
+)
 
 
 def answer_clicked(
     bot: BotContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
     """Record the answer to the question on screen (once) and show the verdict."""
-    ack()
-    user = body.get("user", {}).get("id")
-    tour = bot.tour
-    if not user or tour is None:
+    found = clicker_and_tour(bot, ack, body)
+    if found is None:
         return
+    user, tour = found
     question_id, choice = read_quiz_value(body["actions"][0].get("value", ""))
     progress, verdict = load_progress(bot, user).answer(tour, question_id, choice)
     if verdict is not None:

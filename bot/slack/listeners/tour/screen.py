@@ -5,15 +5,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.conversation.content import Tour
 from bot.conversation.tour import TourProgress
 from bot.render.blocks import Message, no_tour_message, tour_message
 from bot.slack.context import BotContext
 
 logger = logging.getLogger(__name__)
+
+
+def clicker_and_tour(bot: BotContext, ack: Ack, body: dict[str, Any]) -> tuple[str, Tour] | None:
+    """Acknowledge a tour click; who clicked and the tour, or None if either is missing."""
+    ack()
+    user = body.get("user", {}).get("id")
+    tour = bot.tour
+    return (user, tour) if user and tour is not None else None
 
 
 def load_progress(bot: BotContext, user_id: str) -> TourProgress:
@@ -54,11 +63,10 @@ def show_in_place(
     bot: BotContext, body: dict[str, Any], client: WebClient, respond: Respond, message: Message
 ) -> None:
     """Replace the clicked message with `message`: the tour stays one message."""
+    if bot.replace_ephemeral(body, respond, message):
+        return
     text, blocks = message
     container = body.get("container", {})
-    if container.get("is_ephemeral"):
-        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
-        return
     channel = container.get("channel_id") or body.get("channel", {}).get("id")
     ts = container.get("message_ts") or body.get("message", {}).get("ts")
     if not (channel and ts):  # App Home: the tour goes to the person's DM
