@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -163,6 +164,19 @@ def _button_problems(where: str, element: Any) -> list[str]:
     return problems
 
 
+def _elements_problems(
+    where: str, block: dict[str, Any], limit: int, check: Callable[[str, Any], list[str]]
+) -> list[str]:
+    """A block's `elements`: 1 to `limit` of them, each passing `check`."""
+    elements = block.get("elements", [])
+    problems = []
+    if not 0 < len(elements) <= limit:
+        problems.append(f"{where}: {len(elements)} elements, allowed 1 to {limit}")
+    for i, element in enumerate(elements):
+        problems += check(f"{where}.elements[{i}]", element)
+    return problems
+
+
 def _block_problems(where: str, block: Any) -> list[str]:
     if not isinstance(block, dict) or block.get("type") not in BLOCK_TYPES:
         return [f"{where}: unknown block type: {block!r:.80}"]
@@ -186,28 +200,24 @@ def _block_problems(where: str, block: Any) -> list[str]:
                     f"{where}.fields[{i}]", field, MAX_FIELD, {"mrkdwn", "plain_text"}
                 )
     elif kind == "context":
-        elements = block.get("elements", [])
-        if not 0 < len(elements) <= MAX_CONTEXT_ELEMENTS:
-            problems.append(f"{where}: {len(elements)} elements, allowed 1 to 10")
-        for i, element in enumerate(elements):
-            problems += _text_problems(
-                f"{where}.elements[{i}]", element, MAX_CONTEXT_TEXT, {"mrkdwn", "plain_text"}
-            )
+        problems += _elements_problems(
+            where,
+            block,
+            MAX_CONTEXT_ELEMENTS,
+            lambda at, element: _text_problems(
+                at, element, MAX_CONTEXT_TEXT, {"mrkdwn", "plain_text"}
+            ),
+        )
     elif kind == "actions":
         elements = block.get("elements", [])
-        if not 0 < len(elements) <= MAX_ACTIONS_ELEMENTS:
-            problems.append(f"{where}: {len(elements)} elements, allowed 1 to 25")
-        for i, element in enumerate(elements):
-            problems += _button_problems(f"{where}.elements[{i}]", element)
+        problems += _elements_problems(where, block, MAX_ACTIONS_ELEMENTS, _button_problems)
         ids = [element.get("action_id") for element in elements if isinstance(element, dict)]
         if len(ids) != len(set(ids)):
             problems.append(f"{where}: action_ids repeat within the block: {ids}")
     elif kind == "context_actions":
-        elements = block.get("elements", [])
-        if not 0 < len(elements) <= MAX_CONTEXT_ACTIONS_ELEMENTS:
-            problems.append(f"{where}: {len(elements)} elements, allowed 1 to 5")
-        for i, element in enumerate(elements):
-            problems += _feedback_problems(f"{where}.elements[{i}]", element)
+        problems += _elements_problems(
+            where, block, MAX_CONTEXT_ACTIONS_ELEMENTS, _feedback_problems
+        )
     elif kind == "divider" and set(block) - {"type", "block_id"}:
         problems.append(f"{where}: a divider takes no content")
     return problems

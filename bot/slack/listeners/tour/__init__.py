@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.conversation.content import Tour
 from bot.render.blocks import (
     ACTION_QUIZ_ANSWER,
     ACTION_TOUR_BACK,
@@ -24,6 +25,8 @@ from bot.slack.context import BotContext
 from bot.slack.listeners.tour import answer_quiz, move, start
 
 Handler = Callable[[BotContext, Ack, dict[str, Any], WebClient, Respond], None]
+# A click on the tour message itself: who clicked, the tour, and where to redraw it.
+TourClick = Callable[[BotContext, str, Tour, dict[str, Any], WebClient, Respond], None]
 
 
 def _action(*names: str) -> re.Pattern[str]:
@@ -38,10 +41,22 @@ def _bind(handler: Handler, bot: BotContext) -> Callable[..., None]:
     return listener
 
 
+def _bind_tour_click(handler: TourClick, bot: BotContext) -> Callable[..., None]:
+    """Acknowledge at once; then the handler, if the clicker and the tour are known."""
+
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        user, tour = body.get("user", {}).get("id"), bot.tour
+        if user and tour is not None:
+            handler(bot, user, tour, body, client, respond)
+
+    return listener
+
+
 def register(app: App, bot: BotContext) -> None:
     """Attach the tour's action listeners."""
     app.action(_action(ACTION_TOUR_START))(_bind(start.start_clicked, bot))
     app.action(_action(ACTION_TOUR_NEXT, ACTION_TOUR_BACK, ACTION_TOUR_STOP))(
-        _bind(move.move_clicked, bot)
+        _bind_tour_click(move.move_clicked, bot)
     )
-    app.action(_action(ACTION_QUIZ_ANSWER))(_bind(answer_quiz.answer_clicked, bot))
+    app.action(_action(ACTION_QUIZ_ANSWER))(_bind_tour_click(answer_quiz.answer_clicked, bot))

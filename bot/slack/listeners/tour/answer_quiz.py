@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Respond
 from slack_sdk import WebClient
 
+from bot.conversation.content import Tour
 from bot.render.blocks import read_quiz_value
 from bot.slack.context import BotContext
-from bot.slack.listeners.tour.screen import (
-    clicker_and_tour,
-    load_progress,
-    save_and_render,
-    show_in_place,
-)
+from bot.slack.listeners.tour.screen import load_progress, save_and_render, show_in_place
 
 
 def answer_clicked(
-    bot: BotContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    bot: BotContext,
+    user: str,
+    tour: Tour,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
 ) -> None:
     """Record the answer to the question on screen (once) and show the verdict."""
-    found = clicker_and_tour(bot, ack, body)
-    if found is None:
-        return
-    user, tour = found
     question_id, choice = read_quiz_value(body["actions"][0].get("value", ""))
     progress, verdict = load_progress(bot, user).answer(tour, question_id, choice)
     if verdict is not None:

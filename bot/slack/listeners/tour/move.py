@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Respond
 from slack_sdk import WebClient
 
+from bot.conversation.content import Tour
 from bot.render.blocks import ACTION_TOUR_BACK, ACTION_TOUR_STOP, tour_stopped_message
 from bot.slack.context import BotContext
-from bot.slack.listeners.tour.screen import (
-    clicker_and_tour,
-    load_progress,
-    save_and_render,
-    show_in_place,
-)
+from bot.slack.listeners.tour.screen import load_progress, save_and_render, show_in_place
 
 
 def move_clicked(
-    bot: BotContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    bot: BotContext,
+    user: str,
+    tour: Tour,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
 ) -> None:
     """Move the person's tour one screen (or stop it, keeping the place) and redraw it."""
-    found = clicker_and_tour(bot, ack, body)
-    if found is None:
-        return
-    user, tour = found
     action = body["actions"][0]["action_id"].split(":")[0]
     if action == ACTION_TOUR_STOP:
         show_in_place(bot, body, client, respond, tour_stopped_message())

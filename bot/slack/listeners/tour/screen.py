@@ -5,24 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.conversation.content import Tour
 from bot.conversation.tour import TourProgress
 from bot.render.blocks import Message, no_tour_message, tour_message
 from bot.slack.context import BotContext
 
 logger = logging.getLogger(__name__)
-
-
-def clicker_and_tour(bot: BotContext, ack: Ack, body: dict[str, Any]) -> tuple[str, Tour] | None:
-    """Acknowledge a tour click; who clicked and the tour, or None if either is missing."""
-    ack()
-    user = body.get("user", {}).get("id")
-    tour = bot.tour
-    return (user, tour) if user and tour is not None else None
 
 
 def load_progress(bot: BotContext, user_id: str) -> TourProgress:
