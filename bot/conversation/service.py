@@ -29,7 +29,6 @@ class Reply:
     """An answer and, when it was read as a follow-up, the entry it followed up on."""
 
     answered: Answered
-    resolution: Resolution
     follow_up: Entry | None = None
 
 
@@ -57,7 +56,9 @@ class ConversationService:
                 else knowledge.get(resolution.entry_id)
             )
             if entry is not None:
-                match = Match(text, normalize(text), entry, FOLLOW_UP_SCORE)
+                match = Match(
+                    question=text, normalized=normalize(text), entry=entry, score=FOLLOW_UP_SCORE
+                )
         elif resolution.kind is Kind.OTHER_TOPIC and rules and resolution.role:
             # "skills" + the role last discussed is near-certain when the topic has a page per
             # role; otherwise ("goals") the words alone find the topic and the role picks its side.
@@ -75,4 +76,4 @@ class ConversationService:
         if conversation and match.entry is not None:
             self.memory.remember(conversation, match.entry.id)
         context = knowledge.get(resolution.context) if resolution.context else None
-        return Reply(answered, resolution, context)
+        return Reply(answered, context)
