@@ -68,13 +68,17 @@ def _ask(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextI
 
 CHAT_CONVERSATION = "chat"
 CHAT_PROMPT = "you> "
+CHAT_WELCOME = (
+    "Hello! Ask me how a Customer Success Manager (CSM) and a Project Manager (PM) differ. "
+    'Follow-ups such as "and for a PM?" or "why?" keep the context.'
+)
 
 
 def _chat_lines(stdin: TextIO, out: TextIO) -> Iterable[str]:
     """Lines typed at a prompt in a terminal; plain lines when stdin is a file or a pipe."""
     interactive = stdin.isatty()
     if interactive:
-        out.write("Ask about CSM vs PM; follow-ups keep the context. Ctrl+D to leave.\n")
+        out.write(f"{CHAT_WELCOME} Ctrl+D to leave.\n")
     while True:
         if interactive:
             out.write(CHAT_PROMPT)
@@ -90,6 +94,7 @@ def _chat(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Text
     store = QuestionStore.from_settings(settings) if args.log else None
     memory = ConversationMemory(MemoryState(), settings.conversation_ttl)
     conversation = ConversationService(AnswerService(Library(knowledge), store), memory)
+    rules = knowledge.companions.followups if knowledge.companions else None
     try:
         for question in _chat_lines(stdin, out):
             reply = conversation.ask(question, CHAT_CONVERSATION, SURFACE_CLI)
@@ -100,6 +105,8 @@ def _chat(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Text
                     "context": used.id if used else None,
                 }
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            elif rules is not None and rules.is_greeting(question):
+                out.write(f"{CHAT_WELCOME}\n\n")
             else:
                 lead = f"{following_up(used, plain=True)}\n\n" if used else ""
                 out.write(f"{lead}{render_match(knowledge, match)}\n\n")

@@ -340,6 +340,11 @@ def test_chat_text_says_when_it_followed_up() -> None:
     assert "you> " not in output  # no prompt when stdin is not a terminal
 
 
+def test_chat_answers_hello_with_a_welcome() -> None:
+    code, output = run("chat", stdin="hi\n")
+    assert code == 0 and output.startswith("Hello!") and "can't answer" not in output
+
+
 def test_chat_reads_standard_input_as_a_script() -> None:
     result = run_module("chat", "--json", stdin="csm skills\nand for a pm\n")
     assert result.returncode == 0, result.stderr

@@ -12,6 +12,7 @@ from bot.render.common import (
     PM_LABEL,
     TOPICS_INTRO,
     citations,
+    did_you_mean,
     mrkdwn_to_plain,
     related_entries,
 )
@@ -49,11 +50,12 @@ def render_fallback(knowledge: KnowledgeBase, match: Match) -> str:
 
 
 def render_match(knowledge: KnowledgeBase, match: Match) -> str:
-    """The full terminal answer for a match, with "did you mean" suggestions where close."""
+    """The full terminal answer for a match, with "did you mean" suggestions on close calls."""
     text = (
         render_entry(knowledge, match.entry) if match.entry else render_fallback(knowledge, match)
     )
-    if match.suggestions:
+    close = did_you_mean(match)
+    if close:
         lead = "Did you mean:" if match.entry is None else "Also close:"
-        text += f"\n\n{lead}\n" + "\n".join(_topic_line(entry) for entry in match.suggestions)
+        text += f"\n\n{lead}\n" + "\n".join(_topic_line(entry) for entry in close)
     return text

@@ -143,14 +143,19 @@ def test_first_dm_is_greeted_once_in_one_message(
     assert "Welcome" not in again.params["text"]
 
 
-def test_a_first_dm_that_only_says_hello_gets_the_greeting_alone(
+def test_a_dm_that_only_says_hello_gets_the_greeting_alone(
     slack_app: RunningApp, fake_slack: FakeSlack
 ) -> None:
-    slack_app.send_event(direct_message("Hi there!"))
+    first = direct_message("Hi there!")
+    slack_app.send_event(first)
     post = one_post(fake_slack)
     assert post.params["text"].startswith("Welcome!")
     assert "header" not in [b["type"] for b in post.params["blocks"]]
     assert button_for(post.params["blocks"], "tour_start")["text"]["text"] == "Start the tour"
+    # Saying hello again later gets the welcome again, not "I can't answer that one".
+    fake_slack.reset()
+    slack_app.send_event(direct_message("hello", user=first["user"], channel=first["channel"]))
+    assert one_post(fake_slack).params["text"].startswith("Welcome!")
 
 
 def test_app_home_is_published(slack_app: RunningApp, fake_slack: FakeSlack) -> None:

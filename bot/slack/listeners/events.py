@@ -65,7 +65,8 @@ def register(app: App, bot: BotContext) -> None:
             start_tour(bot, client, event["channel"], user)
             return
         rules = bot.rules
-        if first and (not text or (rules is not None and rules.is_greeting(text))):
+        # Only hello: the welcome, with the tour and starter questions, not "I can't answer".
+        if (first and not text) or (rules is not None and rules.is_greeting(text)):
             bot.post(client, event["channel"], greeting_message(bot.service.knowledge))
             return
         # A DM channel belongs to one person: it is the conversation.
