@@ -18,6 +18,7 @@ SURFACE_MENTION = "mention"
 SURFACE_DM = "dm"
 SURFACE_SLASH = "slash"
 SURFACE_CLI = "cli"
+SURFACE_ASSISTANT = "assistant"
 
 
 @dataclass(frozen=True)

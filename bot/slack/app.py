@@ -20,7 +20,7 @@ from bot.conversation.state import ConversationStore, MemoryState
 from bot.settings import ENV_API_URL, ENV_BOT_TOKEN, ConfigError, Settings
 from bot.slack.context import BotContext
 from bot.slack.dedupe import SeenSet
-from bot.slack.listeners import register_listeners
+from bot.slack.listeners import assistant, register_listeners
 
 logger = logging.getLogger(__name__)
 # Each 429 is retried after the Retry-After Slack gives; two retries ride out a short burst.
@@ -45,6 +45,17 @@ class _QuietTokenNotice(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _assistant_enabled(client: WebClient) -> bool:
+    """Whether the app was installed with the assistant surface (its scope was granted)."""
+    try:
+        headers = client.auth_test().headers
+    except (SlackApiError, OSError) as error:
+        logger.warning("could not read the bot token's scopes; assistant surface off: %s", error)
+        return False
+    scopes = next((v for k, v in headers.items() if k.lower() == "x-oauth-scopes"), None)
+    return assistant.granted(scopes if isinstance(scopes, str) else None)
 
 
 def build_app(
@@ -89,5 +100,5 @@ def build_app(
 
     app.use(skip_repeated_events)
     bot = BotContext(service=service, settings=settings, store=store or MemoryState())
-    register_listeners(app, bot)
+    register_listeners(app, bot, assistant_surface=_assistant_enabled(client))
     return app

@@ -5,11 +5,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.context import BotContext
-from bot.slack.listeners import actions, commands, events, tour
+from bot.slack.listeners import actions, assistant, commands, events, tour
 
 
-def register_listeners(app: App, bot: BotContext) -> None:
-    """Attach every listener to the app."""
+def register_listeners(app: App, bot: BotContext, *, assistant_surface: bool = False) -> None:
+    """Attach every listener to the app; the assistant surface only when it was granted."""
+    if assistant_surface:
+        assistant.register(app, bot)
     events.register(app, bot)
     commands.register(app, bot)
     actions.register(app, bot)
