@@ -1,10 +1,11 @@
-"""Matcher latency per question: the bundled knowledge base and a generated 10,000-entry one.
+"""Matcher latency per question: the bundled knowledge base and generated larger ones.
 
-Prints p50/p99 over the evaluation question set (tests/data/question_set.yaml), as medians of
-several rounds because the machine is shared and noisy. Targets: p99 < 1 ms bundled,
-p99 < 20 ms at 10,000 entries.
+Prints p50/p99 over the dev and held-out questions (tests/data/), as medians of several rounds
+because the machine is shared and noisy, plus the first pass (empty spelling cache, as right
+after start) and the time to build the matcher. Targets: p99 < 1 ms bundled, first pass
+included; p99 < 20 ms at 10,000 entries.
 
-    python bench/matcher_latency.py [--entries 10000] [--rounds 5]
+    python bench/matcher_latency.py [--entries 10000,30000,100000] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.evaluation import load_cases
 from bot.knowledge import Answer, Entry, KnowledgeBase, SourceRef, load_knowledge
 from bot.matcher import Matcher
 from bot.settings import default_knowledge_dir
-from tests.quality import load_cases
+from tests.conftest import QUESTION_FILES
 
 
 def generated_knowledge(base: KnowledgeBase, size: int, seed: int = 7) -> KnowledgeBase:
@@ -55,7 +57,7 @@ def generated_knowledge(base: KnowledgeBase, size: int, seed: int = 7) -> Knowle
                 related=(),
             )
         )
-    return KnowledgeBase(tuple(entries), base.articles)
+    return KnowledgeBase(tuple(entries), base.articles, base.vocabulary, base.duties, base.subjects)
 
 
 def latencies_ms(matcher: Matcher, questions: list[str]) -> list[float]:
@@ -74,8 +76,10 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def report(label: str, matcher: Matcher, questions: list[str], rounds: int) -> tuple[float, float]:
-    """Print and return the median p50 and p99 over `rounds` passes."""
+def report(
+    label: str, matcher: Matcher, questions: list[str], rounds: int
+) -> tuple[float, float, float]:
+    """Print and return the first-pass p99 and the median p50 and p99 over `rounds` passes."""
     # The first pass fills the spelling-correction cache, as a running bot's would fill over time.
     cold_p99 = percentile(latencies_ms(matcher, questions), 0.99)
     p50s, p99s = [], []
@@ -88,32 +92,41 @@ def report(label: str, matcher: Matcher, questions: list[str], rounds: int) -> t
         f"{label:28} p50 {p50:7.3f} ms   p99 {p99:7.3f} ms   first-pass p99 {cold_p99:7.3f} ms"
         f"   ({len(questions)} questions x {rounds})"
     )
-    return p50, p99
+    return cold_p99, p50, p99
 
 
 def main() -> None:
     """Run both benchmarks and print the figures and their ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument(
+        "--entries", default="10000", help="comma-separated sizes, e.g. 10000,30000,100000"
+    )
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    questions = [case.question for case in load_cases()]
+    questions = [case.question for path in QUESTION_FILES for case in load_cases(path)]
     bundled = load_knowledge(default_knowledge_dir())
-    _, bundled_p99 = report(
+    bundled_cold, _, bundled_p99 = report(
         f"bundled ({len(bundled.entries)} entries)", Matcher(bundled), questions, args.rounds
     )
-    start = time.perf_counter()
-    large = generated_knowledge(bundled, args.entries)
-    large_matcher = Matcher(large)
-    print(f"built {args.entries} generated entries in {time.perf_counter() - start:.1f} s")
-    _, large_p99 = report(
-        f"generated ({args.entries} entries)", large_matcher, questions, args.rounds
-    )
-    print(f"p99 ratio generated/bundled: {large_p99 / bundled_p99:.1f}x")
     print(
-        f"targets: bundled p99 < 1 ms: {'met' if bundled_p99 < 1 else 'MISSED'}; "
-        f"{args.entries} entries p99 < 20 ms: {'met' if large_p99 < 20 else 'MISSED'}"
+        f"target bundled p99 < 1 ms, first pass included: "
+        f"{'met' if max(bundled_cold, bundled_p99) < 1 else 'MISSED'}"
     )
+    for size in (int(part) for part in args.entries.split(",")):
+        large = generated_knowledge(bundled, size)
+        start = time.perf_counter()
+        large_matcher = Matcher(large)
+        print(
+            f"built the matcher for {size} generated entries in {time.perf_counter() - start:.1f} s"
+        )
+        _, _, large_p99 = report(
+            f"generated ({size} entries)", large_matcher, questions, args.rounds
+        )
+        print(f"  p99 ratio generated/bundled: {large_p99 / bundled_p99:.1f}x")
+        if size == 10_000:
+            print(
+                f"  target p99 < 20 ms at 10,000 entries: {'met' if large_p99 < 20 else 'MISSED'}"
+            )
 
 
 if __name__ == "__main__":

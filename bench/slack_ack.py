@@ -20,9 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.matcher_latency import percentile
+from bot.evaluation import load_cases
+from tests.conftest import QUESTION_FILES
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.running_app import RunningApp
-from tests.quality import load_cases
 
 
 def one_round(
@@ -50,7 +51,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    cases = [case.question for case in load_cases()]
+    cases = [case.question for path in QUESTION_FILES for case in load_cases(path)]
     questions = (cases * (args.requests // len(cases) + 1))[: args.requests]
     with FakeSlack() as fake, tempfile.TemporaryDirectory() as data:
         app = RunningApp(

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.knowledge import Entry, KnowledgeBase
+from bot.knowledge import Duty, Entry, KnowledgeBase
 from bot.matcher import Match, Matcher
 
 SURFACE_MENTION = "mention"
@@ -106,15 +106,21 @@ class AnswerService:
         knowledge = self.knowledge
         return knowledge, knowledge.get(entry_id)
 
+    def duty(self, duty_id: str) -> tuple[KnowledgeBase, Duty | None]:
+        """Look up a duty by id (for sharing an owner answer), with its knowledge base."""
+        knowledge = self.knowledge
+        return knowledge, knowledge.duty(duty_id)
+
     def feedback(self, record_id: str, helpful: bool, user_id: str | None = None) -> None:
         """Record a helpful / not helpful vote."""
         self.recorder.record_feedback(record_id, helpful, user_id)
 
 
-def owner_answer(knowledge: KnowledgeBase, entry_id: str) -> Entry | None:
-    """The answer to "who owns that?" about the topic `entry_id`.
-
-    Until the knowledge base says who owns each topic, the topic's own answer is the best
-    available: it sets out what each role does there.
+def owner_answer(knowledge: KnowledgeBase, entry_id: str) -> Duty | None:
+    """The owner answer to "who owns that?" about the topic `entry_id`: the duty filed under
+    that topic in knowledge/owners.yaml when there is exactly one. With none, or several (a
+    topic such as a role's responsibilities covers many duties), there is no single owner to
+    name, and the topic's own answer, which sets out each role's part, stands instead.
     """
-    return knowledge.get(entry_id)
+    duties = [duty for duty in knowledge.duties if duty.topic == entry_id]
+    return duties[0] if len(duties) == 1 else None

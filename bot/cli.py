@@ -12,14 +12,14 @@ from typing import TextIO
 
 from dotenv import load_dotenv
 
-from bot import __version__
+from bot import __version__, evaluation
 from bot.answering import SURFACE_CLI, AnswerService, Library
 from bot.conversation.service import ConversationService
 from bot.conversation.state import ConversationMemory, MemoryState
 from bot.curation import Curation, report
 from bot.curation.store import QuestionStore
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge, read_knowledge
-from bot.matcher import Match
+from bot.matcher import Match, Matcher
 from bot.render.common import following_up
 from bot.render.text import render_match, render_topics
 from bot.settings import MODE_HTTP, MODE_SOCKET, ConfigError, Settings
@@ -32,13 +32,17 @@ NO_SLACK_HINT = (
 
 
 def match_to_json(knowledge: KnowledgeBase, match: Match) -> dict[str, object]:
-    """The `ask --json` object: question, id (None when abstaining), score, answer, suggestions."""
+    """The `ask --json` object: question, id (None when declining), score, answer, suggestions,
+    owner (csm, pm or both for an owner answer, else None) and not_covered (the subject's id
+    when the articles do not cover what was asked, else None)."""
     return {
         "question": match.question,
         "id": match.id,
         "score": match.score,
         "answer": render_match(knowledge, match),
         "suggestions": [entry.id for entry in match.suggestions],
+        "owner": match.owner,
+        "not_covered": match.not_covered,
     }
 
 
@@ -117,6 +121,53 @@ def _chat(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Text
     return EXIT_OK
 
 
+def _eval(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    matcher = Matcher(load_knowledge(settings.knowledge_dir))
+    try:
+        named = {str(path): evaluation.load_cases(path) for path in args.files}
+    except evaluation.CaseError as error:
+        print(f"csm-vs-pm: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    results = {name: evaluation.evaluate(matcher, cases) for name, cases in named.items()}
+    minimums = {
+        kind: value
+        for kind in evaluation.KINDS
+        if (value := getattr(args, f"min_{kind}")) is not None
+    }
+    failures = [
+        f"{name}: {line}" for name, result in results.items() for line in result.failures(minimums)
+    ]
+    if args.json:
+        payload: dict[str, object] = {name: result.to_json() for name, result in results.items()}
+        if args.sweep:
+            payload["sweep"] = {
+                name: [
+                    {"threshold": threshold, **swept.to_json()["kinds"]}  # type: ignore[dict-item]
+                    for threshold, swept in evaluation.sweep(matcher, cases)
+                ]
+                for name, cases in named.items()
+            }
+        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    elif args.markdown:
+        out.write(evaluation.markdown_table(results) + "\n")
+        if args.sweep:
+            for name, cases in named.items():
+                out.write(f"\nThreshold sweep on {name}:\n\n")
+                rows = evaluation.sweep(matcher, cases)
+                out.write(evaluation.sweep_table(rows, matcher.tuning.threshold) + "\n")
+    else:
+        for name, result in results.items():
+            out.write(f"== {name}\n{evaluation.summary(result)}\n\n")
+        if args.sweep:
+            for name, cases in named.items():
+                out.write(f"Threshold sweep on {name}:\n")
+                rows = evaluation.sweep(matcher, cases)
+                out.write(evaluation.sweep_table(rows, matcher.tuning.threshold) + "\n\n")
+    for line in failures:
+        print(f"csm-vs-pm eval: {line}", file=sys.stderr)
+    return EXIT_PROBLEM if failures else EXIT_OK
+
+
 def _report(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
     out.write(report.run(args, settings) + "\n")
     return EXIT_OK
@@ -165,6 +216,17 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Tex
     return EXIT_OK
 
 
+def _fraction(text: str) -> float:
+    """A share from "0.95" or "95%"."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share like 0.95 or 95%") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1 (0% and 100%)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command (each has --help)."""
     parser = argparse.ArgumentParser(
@@ -197,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--json",
         action="store_true",
-        help='print one JSON object per question: {"question", "id", "score", "answer", "suggestions"}',
+        help="print one JSON object per question: "
+        '{"question", "id", "score", "answer", "suggestions", "owner", "not_covered"}',
     )
     ask.add_argument(
         "--log",
@@ -223,6 +286,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--log", action="store_true", help="record the questions for `report`, in DATABASE_PATH"
     )
     chat.set_defaults(handler=_chat)
+    eval_command = commands.add_parser(
+        "eval",
+        help="score the bot on files of questions with expected answers (batch regression test)",
+        description="Match every question of each FILE (a YAML list of {q, kind, expect|owner}; "
+        "kinds: topic, who, offtopic, hardneg) and print per-kind accuracy and every miss. "
+        "Exit status 1 when a kind falls under a --min-KIND given.",
+    )
+    eval_command.add_argument("files", nargs="+", metavar="FILE", help="YAML question file")
+    output = eval_command.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print figures and misses as JSON")
+    output.add_argument(
+        "--markdown", action="store_true", help="print the per-kind table as Markdown (README)"
+    )
+    eval_command.add_argument(
+        "--sweep", action="store_true", help="also show accuracy at a range of thresholds"
+    )
+    for kind in evaluation.KINDS:
+        eval_command.add_argument(
+            f"--min-{kind}",
+            type=_fraction,
+            metavar="SHARE",
+            help=f"fail when {kind} accuracy is under SHARE (0-1, or a percentage like 95%%)",
+        )
+    eval_command.set_defaults(handler=_eval)
 
     report_command = commands.add_parser(
         "report",

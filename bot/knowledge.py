@@ -8,18 +8,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from bot.normalize import normalize
+from bot.normalize import clean
+from bot.vocabulary import ROLES, Vocabulary
 
 if TYPE_CHECKING:
     from bot.conversation.content import Companions
 
 SOURCES_FILE = "sources.yaml"
+# Curator data beside the entries: how questions are read, who owns each duty, and what the
+# articles do not cover. Each is optional, so a small knowledge base can do without them.
+VOCABULARY_FILE = "vocabulary.yaml"
+OWNERS_FILE = "owners.yaml"
+NOT_COVERED_FILE = "not-covered.yaml"
+# Files with their own format, read by other parts of the bot; never parsed as entry files.
+SPECIAL_FILES = {SOURCES_FILE, VOCABULARY_FILE, OWNERS_FILE, NOT_COVERED_FILE}
+OWNER_BOTH = "both"
+OWNERS = (*ROLES, OWNER_BOTH)
+MIN_DUTY_QUESTIONS = 4
+MAX_WHY_CHARS = 400
+MAX_OTHER_CHARS = 300
+MAX_REPLY_CHARS = 600
+MAX_STARTER_CHARS = 75  # a Block Kit button label
+# Written in an answer's summary, replaced by every topic's title: the help entry's topic list
+# follows the knowledge base instead of being kept by hand.
+TOPICS_PLACEHOLDER = "{topics}"
 MIN_QUESTIONS = 7  # the canonical question and at least six alternate phrasings
 # Block Kit caps a section field at 2,000 and section text at 3,000 characters; staying well
 # below keeps room for labels and means no answer is ever cut short in Slack.
@@ -28,7 +46,10 @@ MAX_SUMMARY_CHARS = 700
 MAX_NOTE_CHARS = 700
 MAX_TITLE_CHARS = 120
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_ENTRY_KEYS = {"id", "title", "questions", "answer", "sources", "related"}
+_ENTRY_KEYS = {"id", "title", "questions", "answer", "sources", "related", "starter"}
+_DUTY_KEYS = {"id", "owner", "duty", "questions", "why", "other", "topic", "sources"}
+_SUBJECT_KEYS = {"id", "title", "reply", "terms", "patterns", "questions", "suggest"}
+_VOCABULARY_KEYS = {"synonyms", "roles", "who_phrases", "stopwords"}
 _ANSWER_KEYS = {"summary", "csm", "pm", "note"}
 _ARTICLE_KEYS = {"id", "title", "publisher", "file", "sections"}
 
@@ -95,6 +116,7 @@ class Entry:
     file: str = ""
     line: int = 0
     question_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    starter: str | None = None
 
     @property
     def roles(self) -> frozenset[str]:
@@ -104,11 +126,51 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Duty:
+    """A duty, task or situation, the role that owns it, and why (`knowledge/owners.yaml`)."""
+
+    id: str
+    owner: str  # one of OWNERS
+    duty: str
+    questions: tuple[str, ...]
+    why: str
+    other: str | None
+    topic: str
+    sources: tuple[SourceRef, ...]
+    file: str = ""
+    line: int = 0
+    question_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Something in the roles' vocabulary the articles do not cover (`knowledge/not-covered.yaml`).
+
+    `terms` and `patterns` decide on their own: a question with one of them is about this
+    subject whatever else it says. `questions` are matched like any example question.
+    """
+
+    id: str
+    title: str
+    reply: str
+    terms: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    questions: tuple[str, ...]
+    suggest: str | None
+    file: str = ""
+    line: int = 0
+    question_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
-    """The validated entries and the articles they cite."""
+    """The validated entries, the articles they cite, and the curators' matching data."""
 
     entries: tuple[Entry, ...]
     articles: dict[str, Article]
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    duties: tuple[Duty, ...] = ()
+    subjects: tuple[Subject, ...] = ()
     # conversation.yaml and tour.yaml (follow-ups, the tour); None when not loaded from a folder.
     companions: Companions | None = field(default=None, compare=False)
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
@@ -119,6 +181,10 @@ class KnowledgeBase:
     def get(self, entry_id: str) -> Entry | None:
         """The entry with this id, or None."""
         return self._by_id.get(entry_id)
+
+    def duty(self, duty_id: str) -> Duty | None:
+        """The duty with this id, or None."""
+        return next((duty for duty in self.duties if duty.id == duty_id), None)
 
     def __contains__(self, entry_id: object) -> bool:
         return entry_id in self._by_id
@@ -134,6 +200,10 @@ class KnowledgeBase:
     def topics(self) -> list[Entry]:
         """Entries a user can ask about, in file order (the help entry last)."""
         return sorted(self.entries, key=lambda entry: entry.id == "help")
+
+    def starters(self) -> list[Entry]:
+        """Entries curators marked as good first questions (`starter:`), in file order."""
+        return [entry for entry in self.entries if entry.starter]
 
 
 # --- YAML with line numbers -------------------------------------------------------------------
@@ -225,6 +295,8 @@ class _Checker:
         self.sources_usable = True
         # Entries with a valid id that failed validation: not "missing" when related to.
         self.dropped_ids: set[str] = set()
+        # Questions from every file are compared after the curators' own normalisation.
+        self.vocabulary = Vocabulary()
 
     def report(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -329,6 +401,7 @@ class _Checker:
         if not isinstance(related, list) or not all(isinstance(item, str) for item in related):
             self.report(file, raw.line_of("related"), "'related' must be a list of entry ids")
             related = []
+        starter = self.text(file, raw, "starter", required=False, limit=MAX_STARTER_CHARS)
         if not (entry_id and title and answer):
             if entry_id:
                 self.dropped_ids.add(entry_id)
@@ -343,9 +416,12 @@ class _Checker:
             file=file,
             line=raw.line,
             question_lines=tuple(question_lines),
+            starter=starter,
         )
 
-    def questions(self, file: str, raw: _Located) -> tuple[list[str], list[int]]:
+    def questions(
+        self, file: str, raw: _Located, minimum: int = MIN_QUESTIONS
+    ) -> tuple[list[str], list[int]]:
         questions = raw.get("questions")
         line = raw.line_of("questions")
         if not isinstance(questions, _LocatedList):
@@ -353,19 +429,19 @@ class _Checker:
             return [], []
         valid, valid_lines = [], []
         for question, question_line in zip(questions, questions.item_lines, strict=True):
-            if not isinstance(question, str) or not normalize(question):
+            if not isinstance(question, str) or not clean(question):
                 self.report(
                     file, question_line, "a question must be non-empty text with words in it"
                 )
             else:
                 valid.append(question.strip())
                 valid_lines.append(question_line)
-        if len(questions) < MIN_QUESTIONS:
+        if len(questions) < minimum:
             self.report(
                 file,
                 line,
                 f"{len(questions)} questions; give the canonical question and at least "
-                f"{MIN_QUESTIONS - 1} alternate phrasings",
+                f"{minimum - 1} alternate phrasings",
             )
         return valid, valid_lines
 
@@ -416,6 +492,183 @@ class _Checker:
                 refs.append(SourceRef(article=article.id, section=source["section"]))
         return refs
 
+    def items(self, path: Path, key: str) -> list[tuple[_Located, int]]:
+        """The mappings listed under `key` in a curator file, each with its line."""
+        file = str(path)
+        document = _read_yaml(path, self.problems)
+        if document is None:
+            return []
+        raw_items = document.get(key) if isinstance(document, _Located) else None
+        if not isinstance(raw_items, _LocatedList):
+            self.report(
+                file, getattr(document, "line", 1), f"expected a mapping with a list '{key}'"
+            )
+            return []
+        found = []
+        for raw, line in zip(raw_items, raw_items.item_lines, strict=True):
+            if isinstance(raw, _Located):
+                found.append((raw, line))
+            else:
+                self.report(file, line, f"each item of '{key}' must be a mapping")
+        return found
+
+    def word_list(self, file: str, mapping: _Located, key: str) -> list[str]:
+        """A list of non-empty texts (phrases), or a problem and nothing."""
+        value = mapping.get(key, [])
+        if not isinstance(value, list) or not all(
+            isinstance(item, str) and clean(item) for item in value
+        ):
+            self.report(file, mapping.line_of(key), f"'{key}' must be a list of words or phrases")
+            return []
+        return [item.strip() for item in value]
+
+    def vocabulary_file(self, path: Path) -> Vocabulary:
+        file = str(path)
+        document = _read_yaml(path, self.problems)
+        if document is None:
+            return Vocabulary()
+        if not isinstance(document, _Located):
+            self.report(file, 1, f"expected a mapping with {', '.join(sorted(_VOCABULARY_KEYS))}")
+            return Vocabulary()
+        self.unknown_keys(file, document, _VOCABULARY_KEYS, "the vocabulary")
+        synonyms = document.get("synonyms", {})
+        if not isinstance(synonyms, dict) or not all(
+            isinstance(short, str) and isinstance(long, str) and clean(short) and clean(long)
+            for short, long in synonyms.items()
+        ):
+            self.report(file, document.line_of("synonyms"), "'synonyms' must map words to words")
+            synonyms = {}
+        roles = document.get("roles")
+        if roles is None:
+            roles = _Located()
+            roles.key_lines = {}
+        elif not isinstance(roles, _Located) or set(roles) - set(ROLES):
+            self.report(
+                file,
+                document.line_of("roles"),
+                f"'roles' must map {' and '.join(ROLES)} to phrases",
+            )
+            roles = _Located()
+            roles.key_lines = {}
+        role_phrases = {role: tuple(self.word_list(file, roles, role)) for role in roles}
+        return Vocabulary(
+            synonyms=dict(synonyms),
+            roles=role_phrases,
+            who_phrases=tuple(self.word_list(file, document, "who_phrases")),
+            stopwords=frozenset(
+                clean(word) for word in self.word_list(file, document, "stopwords")
+            ),
+        )
+
+    def duties(self, path: Path, articles: dict[str, Article]) -> list[Duty]:
+        file = str(path)
+        duties = []
+        for raw, _ in self.items(path, "duties"):
+            self.unknown_keys(file, raw, _DUTY_KEYS, "a duty")
+            duty_id = self.text(file, raw, "id", required=True, limit=60)
+            owner = raw.get("owner")
+            if owner not in OWNERS:
+                self.report(
+                    file, raw.line_of("owner"), f"'owner' must be one of {', '.join(OWNERS)}"
+                )
+            label = self.text(file, raw, "duty", required=True, limit=MAX_TITLE_CHARS)
+            questions, question_lines = self.questions(file, raw, MIN_DUTY_QUESTIONS)
+            why = self.text(file, raw, "why", required=True, limit=MAX_WHY_CHARS)
+            other = self.text(file, raw, "other", required=False, limit=MAX_OTHER_CHARS)
+            topic = self.text(file, raw, "topic", required=True, limit=60)
+            sources = self.sources(file, raw, articles)
+            if duty_id and owner in OWNERS and label and why and topic:
+                duties.append(
+                    Duty(
+                        duty_id,
+                        owner,
+                        label,
+                        tuple(questions),
+                        why,
+                        other,
+                        topic,
+                        tuple(sources),
+                        file,
+                        raw.line,
+                        tuple(question_lines),
+                    )
+                )
+        return duties
+
+    def subjects(self, path: Path) -> list[Subject]:
+        file = str(path)
+        subjects = []
+        for raw, _ in self.items(path, "subjects"):
+            self.unknown_keys(file, raw, _SUBJECT_KEYS, "a subject")
+            subject_id = self.text(file, raw, "id", required=True, limit=60)
+            title = self.text(file, raw, "title", required=True, limit=MAX_TITLE_CHARS)
+            reply = self.text(file, raw, "reply", required=True, limit=MAX_REPLY_CHARS)
+            terms = self.word_list(file, raw, "terms")
+            patterns = []
+            for text in self.word_list(file, raw, "patterns"):
+                try:
+                    patterns.append(re.compile(text))
+                except re.error as error:
+                    self.report(file, raw.line_of("patterns"), f"pattern {text!r}: {error}")
+            questions, question_lines = self.questions(file, raw, MIN_DUTY_QUESTIONS)
+            suggest = self.text(file, raw, "suggest", required=False, limit=60)
+            if subject_id and title and reply:
+                subjects.append(
+                    Subject(
+                        subject_id,
+                        title,
+                        reply,
+                        tuple(terms),
+                        tuple(patterns),
+                        tuple(questions),
+                        suggest,
+                        file,
+                        raw.line,
+                        tuple(question_lines),
+                    )
+                )
+        return subjects
+
+    def across_curator_data(
+        self, entries: list[Entry], duties: list[Duty], subjects: list[Subject]
+    ) -> None:
+        """Ids unique within their file, and every entry id they point at exists."""
+        known = {entry.id for entry in entries} | self.dropped_ids
+        for items, what in ((duties, "duty"), (subjects, "subject")):
+            seen: dict[str, int] = {}
+            for item in items:
+                if item.id in seen:
+                    self.report(
+                        item.file,
+                        item.line,
+                        f"duplicate {what} id '{item.id}' (line {seen[item.id]})",
+                    )
+                seen.setdefault(item.id, item.line)
+        for duty in duties:
+            if duty.topic not in known:
+                self.report(
+                    duty.file, duty.line, f"duty '{duty.id}' has unknown topic '{duty.topic}'"
+                )
+        for subject in subjects:
+            if subject.suggest and subject.suggest not in known:
+                self.report(
+                    subject.file,
+                    subject.line,
+                    f"subject '{subject.id}' suggests unknown topic '{subject.suggest}'",
+                )
+
+    def unique_questions(self, *groups: list[Entry] | list[Duty] | list[Subject]) -> None:
+        """A question belongs to one entry, duty or subject, after normalisation."""
+        question_owner: dict[str, str] = {}
+        for group in groups:
+            for item in group:
+                for question, line in zip(item.questions, item.question_lines, strict=True):
+                    owner = question_owner.setdefault(self.vocabulary.normalize(question), item.id)
+                    if owner != item.id:
+                        self.report(
+                            item.file, line, f"question '{question}' is also under '{owner}'"
+                        )
+
     def across_entries(self, entries: list[Entry]) -> None:
         """Checks that need every entry: unique ids, unique questions, resolvable `related`."""
         first_seen: dict[str, Entry] = {}
@@ -429,12 +682,7 @@ class _Checker:
                 )
             else:
                 first_seen[entry.id] = entry
-        question_owner: dict[str, str] = {}
         for entry in entries:
-            for question, line in zip(entry.questions, entry.question_lines, strict=True):
-                owner = question_owner.setdefault(normalize(question), entry.id)
-                if owner != entry.id:
-                    self.report(entry.file, line, f"question '{question}' is also under '{owner}'")
             for related_id in entry.related:
                 if related_id not in first_seen and related_id not in self.dropped_ids:
                     self.report(
@@ -462,18 +710,51 @@ def read_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
     else:
         articles = checker.articles(sources_path)
     checker.sources_usable = bool(articles)
+    vocabulary_path = directory / VOCABULARY_FILE
+    if vocabulary_path.is_file():
+        checker.vocabulary = checker.vocabulary_file(vocabulary_path)
     entries: list[Entry] = []
     # Imported here: the conversation files refer back to this module's entries and checker.
     from bot.conversation.content import COMPANION_FILES, read_companions
 
     for path in sorted(directory.glob("*.yaml")):
-        if path.name != SOURCES_FILE and path.name not in COMPANION_FILES:
+        if path.name not in SPECIAL_FILES and path.name not in COMPANION_FILES:
             entries.extend(checker.entries(path, articles))
     if not entries and not checker.problems:
         checker.report(str(directory), 0, "no entries found in any *.yaml file")
+    owners_path, not_covered_path = directory / OWNERS_FILE, directory / NOT_COVERED_FILE
+    duties = checker.duties(owners_path, articles) if owners_path.is_file() else []
+    subjects = checker.subjects(not_covered_path) if not_covered_path.is_file() else []
     checker.across_entries(entries)
-    companions = read_companions(directory, checker, entries, articles)
-    return KnowledgeBase(tuple(entries), articles, companions), checker.problems
+    checker.across_curator_data(entries, duties, subjects)
+    checker.unique_questions(entries, duties, subjects)
+    knowledge = KnowledgeBase(
+        tuple(_with_topic_list(entries)),
+        articles,
+        checker.vocabulary,
+        tuple(duties),
+        tuple(subjects),
+        read_companions(directory, checker, entries, articles),
+    )
+    return knowledge, checker.problems
+
+
+def _with_topic_list(entries: list[Entry]) -> list[Entry]:
+    """Entries whose summary holds TOPICS_PLACEHOLDER get the list of every other topic."""
+    titles = ", ".join(
+        entry.title for entry in entries if TOPICS_PLACEHOLDER not in entry.answer.summary
+    )
+    return [
+        replace(
+            entry,
+            answer=replace(
+                entry.answer, summary=entry.answer.summary.replace(TOPICS_PLACEHOLDER, titles)
+            ),
+        )
+        if TOPICS_PLACEHOLDER in entry.answer.summary
+        else entry
+        for entry in entries
+    ]
 
 
 def check_knowledge(directory: Path) -> list[Problem]:

@@ -1,7 +1,9 @@
-"""Turn what people type in Slack into plain lowercase words the matcher can compare.
+"""Turn what people type in Slack into plain lowercase words.
 
-Knows Slack's message markup, but nothing of Slack's API: the same function normalises the
-knowledge base's own questions, so both sides of a comparison go through identical steps.
+Knows Slack's message markup, but nothing of Slack's API and nothing of the knowledge base's
+words: synonyms and role phrases are curator data (`knowledge/vocabulary.yaml`, applied by
+`bot.vocabulary.Vocabulary`). The knowledge base's own questions go through the same steps, so
+both sides of a comparison are cleaned identically.
 """
 
 from __future__ import annotations
@@ -18,73 +20,6 @@ _EMOJI = re.compile(r":[a-z0-9_+'-]+:")
 _APOSTROPHE = re.compile(r"(?<=\w)['\u2019](?=\w)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
-# Shorthands and synonyms, mapped to the words the knowledge base uses. Multi-word phrases come
-# first so they are replaced before the single words inside them.
-_SHORTHANDS: tuple[tuple[str, str], ...] = (
-    ("cust success", "customer success"),
-    ("cust succ", "customer success"),
-    ("cs manager", "customer success manager"),
-    ("cs managers", "customer success managers"),
-    ("cs mgr", "customer success manager"),
-    ("cs team", "customer success team"),
-    ("proj manager", "project manager"),
-    ("proj managers", "project managers"),
-    ("proj mgr", "project manager"),
-    ("proj mgmt", "project management"),
-    ("p m", "project manager"),
-    ("csm", "customer success manager"),
-    ("csms", "customer success managers"),
-    ("pm", "project manager"),
-    ("pms", "project managers"),
-    ("pmo", "project management office"),
-    ("mgr", "manager"),
-    ("mgrs", "managers"),
-    ("mngr", "manager"),
-    ("mgmt", "management"),
-    ("proj", "project"),
-    ("cust", "customer"),
-    ("vs", "versus"),
-    ("v", "versus"),
-    ("diff", "difference"),
-    ("diffs", "differences"),
-    ("resp", "responsibilities"),
-    ("responsibilites", "responsibilities"),
-    ("kpi", "key performance indicator"),
-    ("kpis", "key performance indicators"),
-    ("roi", "return on investment"),
-    # Synonyms people use for the knowledge base's own words.
-    ("info", "information"),
-    ("misinformation", "wrong information"),
-    ("inaccurate", "wrong"),
-    ("false", "wrong"),
-    ("misunderstanding", "misconception"),
-    ("misunderstandings", "misconceptions"),
-    ("duties", "responsibilities"),
-    ("duty", "responsibility"),
-    ("competencies", "skills"),
-    ("competency", "skill"),
-    ("skillset", "skills"),
-    ("skill set", "skills"),
-    ("abilities", "skills"),
-    ("objectives", "goals"),
-    ("objective", "goal"),
-    ("aims", "goals"),
-    ("evaluated", "measured"),
-    ("judged", "measured"),
-    ("assessed", "measured"),
-    ("kickoff", "start"),
-    ("u", "you"),
-    ("ur", "your"),
-    ("r", "are"),
-    ("pls", "please"),
-    ("plz", "please"),
-    ("thx", "thanks"),
-)
-_SHORTHAND_PATTERN = re.compile(
-    r"\b(" + "|".join(re.escape(short) for short, _ in _SHORTHANDS) + r")\b"
-)
-_SHORTHAND_EXPANSION = dict(_SHORTHANDS)
-
 
 def strip_slack_markup(text: str) -> str:
     """Remove mentions, links, emoji codes and entities; keep the words a person wrote."""
@@ -96,15 +31,19 @@ def strip_slack_markup(text: str) -> str:
     return _EMOJI.sub(" ", text)
 
 
-def normalize(text: str) -> str:
-    """Normalise a question: Slack markup, entities, formatting, case, punctuation, shorthands.
+def fold_accents(text: str) -> str:
+    """ "résumé" -> "resume": people type accents, or leave them out, either way."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
-    >>> normalize("<@U123> what's the *diff* b/w a CSM &amp; a proj mgr? :thinking_face:")
-    'whats the difference b w a customer success manager a project manager'
+
+def clean(text: str) -> str:
+    """Slack markup, entities, formatting, accents, case and punctuation -> plain words.
+
+    >>> clean("<@U123> what's the *diff* b/w a Résumé &amp; a CV? :thinking_face:")
+    'whats the diff b w a resume a cv'
     """
     text = strip_slack_markup(text)
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = fold_accents(unicodedata.normalize("NFKC", text)).lower()
     text = _APOSTROPHE.sub("", text)
-    text = _NON_WORD.sub(" ", text).strip()
-    text = _SHORTHAND_PATTERN.sub(lambda found: _SHORTHAND_EXPANSION[found.group(1)], text)
-    return " ".join(text.split())
+    return " ".join(_NON_WORD.sub(" ", text).split())

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matcher import Matcher
 from bot.settings import default_knowledge_dir
+
+DATA = Path(__file__).parent / "data"
+DEV_QUESTIONS = DATA / "dev.yaml"
+HELDOUT_QUESTIONS = DATA / "heldout.yaml"
+QUESTION_FILES = (DEV_QUESTIONS, HELDOUT_QUESTIONS)
 
 
 @pytest.fixture(scope="session")
@@ -17,5 +24,5 @@ def knowledge() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def matcher(knowledge: KnowledgeBase) -> Matcher:
-    """A matcher over the bundled knowledge base, with the default threshold."""
+    """A matcher over the bundled knowledge base, with the default tuning."""
     return Matcher(knowledge)

@@ -447,24 +447,31 @@ def test_feedback_values_say_which_and_what(knowledge: KnowledgeBase) -> None:
 
 def test_a_first_answer_carries_the_greeting(knowledge: KnowledgeBase) -> None:
     entry = knowledge.get("csm-role")
-    text, blocks = kit.entry_message(knowledge, entry, question="what is a csm", greeting=True)
+    answer = kit.entry_message(knowledge, entry, question="what is a csm")
+    text, blocks = kit.with_greeting(answer)
     check_message((text, blocks))
-    assert blocks[0]["text"]["text"] == kit.GREETING and blocks[1]["type"] == "header"
+    assert blocks[0]["text"]["text"] == kit.GREETING and blocks[1:] == answer[1]
     assert text.startswith("Welcome!") and entry.title in text
-    fallback = kit.fallback_message(knowledge, "weather?", greeting=True)
+    fallback = kit.with_greeting(kit.fallback_message(knowledge, "weather?"))
     check_message(fallback)
     assert fallback[1][0]["text"]["text"] == kit.GREETING
 
 
 def test_a_follow_up_says_so_in_one_line(knowledge: KnowledgeBase) -> None:
     before, entry = knowledge.get("csm-skills"), knowledge.get("pm-skills")
-    text, blocks = kit.entry_message(knowledge, entry, question="and for a PM?", follow_up=before)
+    answer = kit.entry_message(knowledge, entry, question="and for a PM?")
+    text, blocks = kit.with_follow_up(answer, before)
     check_message((text, blocks))
     assert blocks[0] == {
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": f"Following up on *{before.title}*:"}],
     }
+    assert blocks[1:] == answer[1]
     assert text.startswith(f"Following up on {before.title}: {entry.title}")
+    # Greeted and following up at once (a first DM never is, but the order is fixed).
+    both = kit.with_greeting(kit.with_follow_up(answer, before))
+    check_message(both)
+    assert both[1][0]["text"]["text"] == kit.GREETING and both[1][1] == blocks[0]
 
 
 def test_every_button_reaches_a_listener(knowledge: KnowledgeBase) -> None:
@@ -789,3 +796,43 @@ def test_sides_beyond_any_limit_are_cut_not_refused(knowledge: KnowledgeBase) ->
     (section,) = [block for block in message[1] if "fields" in block]
     assert all(field["text"].endswith("…") for field in section["fields"])
     assert len(buttons(message[1])) == MAX_ANSWER_BUTTONS
+
+
+def test_every_owner_answer_fits_with_few_buttons(knowledge: KnowledgeBase) -> None:
+    others = knowledge.topics()[:4]
+    for duty in knowledge.duties:
+        for question, shareable, escalate in itertools.product(
+            (None, "who owns this?", PINGS), (False, True), (False, True)
+        ):
+            message = kit.owner_message(
+                knowledge,
+                duty,
+                question=question,
+                record_id=RECORD_ID,
+                suggestions=others,
+                shareable=shareable,
+                escalate=escalate,
+            )
+            check_message(message)
+            offered = [b["value"] for b in buttons(message[1]) if b["value"] in knowledge]
+            assert len(offered) == len(set(offered)), duty.id
+            assert len(buttons(message[1])) <= MAX_ANSWER_BUTTONS, duty.id
+            (thumbs,) = feedback(message[1])
+            assert kit.read_feedback_value(thumbs["positive_button"]["value"]) == (True, RECORD_ID)
+            read_more = buttons(message[1])[0]
+            assert read_more["value"] == duty.topic and read_more["text"]["text"].startswith("Read")
+
+
+def test_every_not_covered_reply_fits(knowledge: KnowledgeBase) -> None:
+    for subject in knowledge.subjects:
+        for question in ("what about pricing?", PINGS, HUGE):
+            check_message(
+                kit.not_covered_message(
+                    knowledge,
+                    subject,
+                    question,
+                    suggestions=knowledge.topics()[:2],
+                    record_id=RECORD_ID,
+                    escalate=True,
+                )
+            )

@@ -16,7 +16,7 @@ from bot.knowledge import KnowledgeBase
 from bot.render.common import CSM_LABEL, PM_LABEL
 
 REPO = Path(__file__).resolve().parents[1]
-JSON_KEYS = {"question", "id", "score", "answer", "suggestions"}
+JSON_KEYS = {"question", "id", "score", "answer", "suggestions", "owner", "not_covered"}
 
 BROKEN_SOURCES = """\
 articles:
@@ -140,6 +140,47 @@ def test_ask_json_is_exactly_one_object() -> None:
     assert isinstance(answer["answer"], str) and CSM_LABEL in answer["answer"]
     assert isinstance(answer["suggestions"], list)
     assert "csm-skills" not in answer["suggestions"]
+    assert answer["owner"] is None and answer["not_covered"] is None
+
+
+def test_ask_json_who_question_names_the_owner_first() -> None:
+    answer = json.loads(run("ask", "--json", "who keeps an eye on progress during the rollout?")[1])
+    assert answer["owner"] == "pm"
+    assert answer["id"] in {"pm-responsibilities", "management-scope"}
+    assert answer["answer"].startswith("Owner: Project Manager (PM)")
+    assert answer["not_covered"] is None
+
+
+def test_ask_json_not_covered_declines_by_name() -> None:
+    answer = json.loads(run("ask", "--json", "average salary for project managers vs CSMs?")[1])
+    assert (answer["id"], answer["owner"], answer["not_covered"]) == (None, None, "pay")
+    assert answer["answer"].startswith("Not covered: Pay and salary")
+    assert answer["suggestions"] == ["success-metrics"]
+
+
+def test_eval_prints_per_kind_accuracy_and_fails_under_a_minimum(tmp_path: Path) -> None:
+    questions = tmp_path / "questions.yaml"
+    questions.write_text(
+        '- {q: "csm skills please", kind: topic, expect: csm-skills}\n'
+        '- {q: "who trains our customers", kind: who, owner: pm}\n'
+        '- {q: "tell me a joke", kind: offtopic, expect: null}\n',
+        encoding="utf-8",
+    )
+    code, text = run("eval", str(questions))
+    assert code == 0
+    assert "who (right owner)           0/1" in text and "owner csm (training)" in text
+    assert run("eval", str(questions), "--min-who", "50%")[0] == 1
+    assert run("eval", str(questions), "--min-topic", "1")[0] == 0
+    figures = json.loads(run("eval", str(questions), "--json")[1])[str(questions)]
+    assert figures["kinds"]["topic"] == {"right": 1, "total": 1, "accuracy": 1.0}
+    assert figures["kinds"]["who"]["right"] == 0
+
+
+def test_eval_rejects_a_malformed_question_file(tmp_path: Path) -> None:
+    questions = tmp_path / "questions.yaml"
+    questions.write_text("- {q: who trains, kind: who}\n", encoding="utf-8")
+    code, _ = run("eval", str(questions))
+    assert code == 2
 
 
 def test_ask_json_abstains_with_null_id() -> None:
@@ -265,6 +306,7 @@ def test_missing_knowledge_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         (["serve"], "usage: csm-vs-pm serve"),
         (["report"], "usage: csm-vs-pm report"),
         (["chat"], "usage: csm-vs-pm chat"),
+        (["eval"], "usage: csm-vs-pm eval"),
     ],
 )
 def test_help_on_every_command(

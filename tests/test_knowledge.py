@@ -404,7 +404,11 @@ def test_duplicate_id_across_two_files(tmp_path: Path) -> None:
 def test_same_question_after_normalisation_under_two_entries(tmp_path: Path) -> None:
     # "What is a customer success manager?" in CSM_ENTRY normalises to the same words.
     text = changed(PM_ENTRY, "      - pm meaning\n", "      - WHAT is a *CSM*??\n")
-    file, line, message = single_problem(write_kb(tmp_path, CSM_ENTRY, text))
+    write_kb(tmp_path, CSM_ENTRY, text)
+    (tmp_path / "vocabulary.yaml").write_text(
+        "synonyms: {csm: customer success manager}\n", encoding="utf-8"
+    )
+    file, line, message = single_problem(tmp_path)
     assert file == str(tmp_path / "20-topics.yaml")
     assert line == line_of(text, "WHAT is a")
     assert message == "question 'WHAT is a *CSM*??' is also under 'csm-role'"
@@ -469,7 +473,7 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
     assert sorted(problems) == sorted(
         [
             f"{topic}:{line_of(text, 'tags:')}: unknown key 'tags' in an entry "
-            "(known: answer, id, questions, related, sources, title)",
+            "(known: answer, id, questions, related, sources, starter, title)",
             f"{topic}:{line_of(text, 'Outro')}: article 'art' has no section 'Outro'",
             f"{topic}:{line_of(text, 'id: csm-role')}: 'csm-role' relates to missing id 'nowhere'",
         ]
@@ -515,3 +519,75 @@ def test_an_answer_side_too_long_for_slack_is_refused(tmp_path: Path) -> None:
     file, line, message = single_problem(write_kb(tmp_path, text))
     assert (file, line) == (str(tmp_path / "10-topics.yaml"), line_of(text, "csm: word"))
     assert message == "'csm' is 1999 characters; keep it to 1500"  # YAML drops the last space
+
+
+# --- curator files: vocabulary, owners, not-covered subjects ---------------------------------
+
+OWNERS_TEMPLATE = """\
+duties:
+  - id: csm-onboarding
+    owner: csm
+    duty: Onboarding new customers
+    questions: [who onboards customers, whose job is onboarding, who runs onboarding, onboarding owner]
+    why: SmartKarrot lists onboarding among the CSM's duties.
+    topic: csm-role
+    sources:
+      - {article: art, section: Intro}
+"""
+
+
+def test_owners_file_loads_with_its_duties(tmp_path: Path) -> None:
+    write_kb(tmp_path, CSM_ENTRY)
+    (tmp_path / "owners.yaml").write_text(OWNERS_TEMPLATE, encoding="utf-8")
+    knowledge = load_knowledge(tmp_path)
+    assert [(duty.id, duty.owner, duty.topic) for duty in knowledge.duties] == [
+        ("csm-onboarding", "csm", "csm-role")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("owner: csm", "owner: sales", "'owner' must be one of csm, pm, both"),
+        ("topic: csm-role", "topic: nowhere", "duty 'csm-onboarding' has unknown topic 'nowhere'"),
+        ("section: Intro", "section: Nope", "article 'art' has no section 'Nope'"),
+        ("    why: SmartKarrot", "    colour: red\n    why: SmartKarrot", "unknown key 'colour'"),
+    ],
+)
+def test_owners_file_problems_are_located(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    write_kb(tmp_path, CSM_ENTRY)
+    (tmp_path / "owners.yaml").write_text(changed(OWNERS_TEMPLATE, old, new), encoding="utf-8")
+    problems = check_knowledge(tmp_path)
+    assert any(expected in problem.message for problem in problems), problems
+    assert all(problem.file.endswith("owners.yaml") and problem.line > 0 for problem in problems)
+
+
+def test_not_covered_file_refuses_a_broken_pattern(tmp_path: Path) -> None:
+    write_kb(tmp_path, CSM_ENTRY)
+    (tmp_path / "not-covered.yaml").write_text(
+        "subjects:\n"
+        "  - id: pay\n"
+        "    title: Pay\n"
+        "    reply: Not covered.\n"
+        "    patterns: ['(unclosed']\n"
+        "    questions: [csm salary, pm salary, who earns more, salary bands]\n"
+        "    suggest: missing-topic\n",
+        encoding="utf-8",
+    )
+    messages = [problem.message for problem in check_knowledge(tmp_path)]
+    assert any(message.startswith("pattern '(unclosed'") for message in messages), messages
+    assert "subject 'pay' suggests unknown topic 'missing-topic'" in messages
+
+
+def test_vocabulary_file_problems_are_located(tmp_path: Path) -> None:
+    write_kb(tmp_path, CSM_ENTRY)
+    (tmp_path / "vocabulary.yaml").write_text(
+        "synonyms: [not, a, mapping]\nroles: {sales: [sales rep]}\n", encoding="utf-8"
+    )
+    problems = check_knowledge(tmp_path)
+    assert [(problem.line, problem.message) for problem in problems] == [
+        (1, "'synonyms' must map words to words"),
+        (2, "'roles' must map csm and pm to phrases"),
+    ]

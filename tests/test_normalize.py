@@ -1,10 +1,16 @@
-"""bot/normalize.py: what people type in Slack becomes plain lowercase words."""
+"""bot/normalize.py and the vocabulary: what people type in Slack becomes plain lowercase words."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.normalize import normalize, strip_slack_markup
+from bot.knowledge import load_knowledge
+from bot.normalize import clean, strip_slack_markup
+from bot.settings import default_knowledge_dir
+from bot.vocabulary import Vocabulary
+
+# The bundled knowledge/vocabulary.yaml: its synonyms are what these tests expect.
+normalize = load_knowledge(default_knowledge_dir()).vocabulary.normalize
 
 
 @pytest.mark.parametrize(
@@ -29,7 +35,7 @@ from bot.normalize import normalize, strip_slack_markup
         pytest.param("hello :wave: :+1: :thinking_face: :skin-tone-2:", "hello", id="emoji"),
         pytest.param("hello :wave::wave:", "hello", id="emoji-adjacent"),
         pytest.param("goals &amp; skills", "goals skills", id="amp"),
-        pytest.param("a &gt; b &lt; c &quot;d&quot; &#39;e&#39;", "a b c d e", id="entities"),
+        pytest.param("a &gt; x &lt; y &quot;d&quot; &#39;e&#39;", "a x y d e", id="entities"),
         pytest.param("*bold* _italic_ ~struck~ `code`", "bold italic struck code", id="marks"),
         pytest.param("```block of code```", "block of code", id="code-block"),
         pytest.param("&gt; quoted line", "quoted line", id="quote"),
@@ -90,7 +96,7 @@ def test_a_full_slack_message() -> None:
         ":thinking_face: see <https://example.com|this>"
     )
     assert normalize(message) == (
-        "whats the difference b w a customer success manager a project manager see this"
+        "whats the difference between a customer success manager a project manager see this"
     )
 
 
@@ -123,3 +129,30 @@ def test_very_long_input() -> None:
     normalized = normalize(text)
     assert normalized.split()[:6] == ["what", "is", "a", "customer", "success", "manager"]
     assert "wave" not in normalized
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("résumé", "resume"), ("Café CSM", "cafe csm"), ("naïve coördination", "naive coordination")],
+)
+def test_accents_are_folded(text: str, expected: str) -> None:
+    assert clean(text) == expected
+
+
+def test_a_curator_synonym_needs_no_code() -> None:
+    vocabulary = Vocabulary(
+        synonyms={"delivery lead": "project manager"}, roles={"pm": ("project manager",)}
+    )
+    assert vocabulary.collapse(vocabulary.normalize("What does a Delivery Lead do?")) == (
+        "what does a pm do"
+    )
+
+
+def test_who_phrases_are_read_in_role_words() -> None:
+    vocabulary = Vocabulary(
+        synonyms={"pm": "project manager"},
+        roles={"pm": ("project manager",)},
+        who_phrases=("does the project manager",),
+    )
+    assert vocabulary.asks_who(vocabulary.collapse(vocabulary.normalize("does the PM do budgets")))
+    assert not vocabulary.asks_who(vocabulary.collapse(vocabulary.normalize("what is a PM")))

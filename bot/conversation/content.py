@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.normalize import normalize
+from bot.vocabulary import ROLES, Vocabulary
 
 if TYPE_CHECKING:
     from bot.knowledge import Article, Entry, SourceRef, _Checker, _Located
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 CONVERSATION_FILE = "conversation.yaml"
 TOUR_FILE = "tour.yaml"
 COMPANION_FILES = frozenset({CONVERSATION_FILE, TOUR_FILE})
-ROLES = ("csm", "pm")
 # Block Kit: a button label holds 75 characters, a section 3,000; stay well inside both.
 MAX_CHOICE_CHARS = 75
 MAX_STEP_TEXT_CHARS = 1500
@@ -37,24 +36,25 @@ _PHRASE_LISTS = (
     "greetings",
     "tour_words",
 )
-_CONVERSATION_KEYS = {"role_pairs", "roles", "max_words", *_PHRASE_LISTS}
+_CONVERSATION_KEYS = {"role_pairs", "max_words", *_PHRASE_LISTS}
 _TOUR_KEYS = {"steps", "quiz"}
 _STEP_KEYS = {"title", "text", "topic", "sources"}
 _QUIZ_KEYS = {"id", "question", "choices", "answer", "reason", "sources"}
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def phrase_key(text: str) -> str:
-    """How a phrase or a message is compared: normalised, punctuation dropped, single-spaced."""
-    return " ".join(re.sub(r"[^\w\s]", " ", normalize(text)).split())
+def phrase_key(vocabulary: Vocabulary, text: str) -> str:
+    """How a phrase or a message is compared: normalised with the curators' vocabulary, and
+    every way of naming a role collapsed into `csm` or `pm` ("and for a PM?" -> "and for a pm")."""
+    return " ".join(vocabulary.collapse(vocabulary.normalize(text)).split())
 
 
 @dataclass(frozen=True)
 class FollowUpRules:
     """How follow-ups are recognised (see knowledge/conversation.yaml)."""
 
+    vocabulary: Vocabulary  # how messages are normalised (knowledge/vocabulary.yaml)
     role_pairs: dict[str, str]  # both directions: csm-skills -> pm-skills and back
-    roles: dict[str, tuple[str, ...]]  # role -> phrases naming it, the usual name first
     openers: tuple[str, ...]  # longest first, so "and what about" wins over "and"
     references: frozenset[str]
     fillers: frozenset[str]
@@ -65,13 +65,17 @@ class FollowUpRules:
     tour_words: frozenset[str]
     max_words: int
 
+    def key(self, text: str) -> str:
+        """A message as the phrases here are compared (see `phrase_key`)."""
+        return phrase_key(self.vocabulary, text)
+
     def is_greeting(self, text: str) -> bool:
         """Whether a message only says hello."""
-        return phrase_key(text) in self.greetings
+        return self.key(text) in self.greetings
 
     def asks_for_tour(self, text: str) -> bool:
         """Whether a message asks to start the onboarding tour."""
-        return phrase_key(text) in self.tour_words
+        return self.key(text) in self.tour_words
 
 
 @dataclass(frozen=True)
@@ -164,13 +168,14 @@ class _Reader:
         self.checker.report(self.file, line, message)
 
     def phrases(self, document: _Located, key: str) -> tuple[str, ...]:
+        vocabulary = self.checker.vocabulary
         value = document.get(key, [])
         if not isinstance(value, list) or not all(
-            isinstance(item, str) and phrase_key(item) for item in value
+            isinstance(item, str) and phrase_key(vocabulary, item) for item in value
         ):
             self.report(document.line_of(key), f"'{key}' must be a list of phrases with words")
             return ()
-        return tuple(phrase_key(item) for item in value)
+        return tuple(phrase_key(vocabulary, item) for item in value)
 
     def followups(self, document: _Located) -> FollowUpRules:
         self.checker.unknown_keys(self.file, document, _CONVERSATION_KEYS, "conversation.yaml")
@@ -184,21 +189,14 @@ class _Reader:
                 if self.entry_roles.get(entry_id) != frozenset({role}):
                     self.report(line, f"'{entry_id}' is not an entry about the {role} alone")
             pairs[pair[0]], pairs[pair[1]] = pair[1], pair[0]
-        raw_roles = document.get("roles")
-        roles: dict[str, tuple[str, ...]] = {}
-        if not isinstance(raw_roles, dict) or set(raw_roles) != set(ROLES):
-            self.report(document.line_of("roles"), "'roles' must map csm and pm to their names")
-        else:
-            for role in ROLES:
-                roles[role] = self.phrases(raw_roles, role)
         max_words = document.get("max_words", 4)
         if not isinstance(max_words, int) or isinstance(max_words, bool) or max_words < 1:
             self.report(document.line_of("max_words"), "'max_words' must be a positive number")
             max_words = 4
         lists = {key: self.phrases(document, key) for key in _PHRASE_LISTS}
         return FollowUpRules(
+            vocabulary=self.checker.vocabulary,
             role_pairs=pairs,
-            roles=roles,
             openers=tuple(sorted(lists["openers"], key=len, reverse=True)),
             references=frozenset(lists["references"]),
             fillers=frozenset(lists["fillers"]),

@@ -23,8 +23,9 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.conversation.content import FollowUpRules, phrase_key
+from bot.conversation.content import FollowUpRules
 from bot.knowledge import Entry, KnowledgeBase
+from bot.vocabulary import ROLES
 
 
 class Kind(str, Enum):
@@ -59,7 +60,7 @@ def resolve(
     """What `text` means after an answer from `last_entry_id` (None: no conversation yet)."""
     new = Resolution(Kind.NEW, text)
     last = knowledge.get(last_entry_id) if last_entry_id else None
-    key = phrase_key(text)
+    key = rules.key(text)
     if last is None or not key:
         return new
     if key in rules.more:
@@ -67,7 +68,7 @@ def resolve(
     if key in rules.owner:
         return Resolution(Kind.OWNER, text, last.id, last.id)
     opened, rest = _strip_opener(rules, key)
-    roles, topic_words = _split_roles(rules, rest)
+    roles, topic_words = _split_roles(rest)
     words = [
         word for word in topic_words if word not in rules.fillers and word not in rules.references
     ]
@@ -99,10 +100,9 @@ def for_role(knowledge: KnowledgeBase, rules: FollowUpRules, entry: Entry, role:
     return entry
 
 
-def with_role(rules: FollowUpRules, words: str, role: str) -> str:
+def with_role(words: str, role: str) -> str:
     """The topic words with the role named, to match when the words alone say nothing."""
-    names = rules.roles.get(role) or (role,)
-    return f"{words} {names[0]}"
+    return f"{words} {role}"
 
 
 def _strip_opener(rules: FollowUpRules, key: str) -> tuple[bool, str]:
@@ -113,13 +113,7 @@ def _strip_opener(rules: FollowUpRules, key: str) -> tuple[bool, str]:
     return False, key
 
 
-def _split_roles(rules: FollowUpRules, text: str) -> tuple[set[str], list[str]]:
-    """The roles a message names, and its other words."""
-    found = set()
-    for role, names in rules.roles.items():
-        for name in sorted(names, key=len, reverse=True):  # "customer success manager" first
-            pattern = rf"\b{re.escape(name)}\b"
-            if re.search(pattern, text):
-                found.add(role)
-                text = re.sub(pattern, " ", text)
-    return found, text.split()
+def _split_roles(text: str) -> tuple[set[str], list[str]]:
+    """The roles a message names (already collapsed into `csm` / `pm`), and its other words."""
+    words = text.split()
+    return {word for word in words if word in ROLES}, [w for w in words if w not in ROLES]

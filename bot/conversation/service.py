@@ -15,7 +15,6 @@ from bot.conversation.followup import Kind, Resolution, for_role, resolve, with_
 from bot.conversation.state import ConversationMemory
 from bot.knowledge import Entry
 from bot.matcher import Match
-from bot.normalize import normalize
 
 # A follow-up answered from context alone is certain of its entry: it was not guessed by matching.
 FOLLOW_UP_SCORE = 100.0
@@ -50,19 +49,24 @@ class ConversationService:
         resolution = resolve(knowledge, rules, last, text) if rules else Resolution(Kind.NEW, text)
         match = None
         if resolution.entry_id is not None:
-            entry = (
+            duty = (
                 owner_answer(knowledge, resolution.entry_id)
                 if resolution.kind is Kind.OWNER
-                else knowledge.get(resolution.entry_id)
+                else None
             )
+            entry = knowledge.get(duty.topic if duty else resolution.entry_id)
             if entry is not None:
                 match = Match(
-                    question=text, normalized=normalize(text), entry=entry, score=FOLLOW_UP_SCORE
+                    question=text,
+                    normalized=knowledge.vocabulary.normalize(text),
+                    entry=entry,
+                    score=FOLLOW_UP_SCORE,
+                    duty=duty,
                 )
         elif resolution.kind is Kind.OTHER_TOPIC and rules and resolution.role:
             # "skills" + the role last discussed is near-certain when the topic has a page per
             # role; otherwise ("goals") the words alone find the topic and the role picks its side.
-            topic = snapshot.matcher.match(with_role(rules, resolution.question, resolution.role))
+            topic = snapshot.matcher.match(with_role(resolution.question, resolution.role))
             if topic.entry is None or topic.score < ROLE_TOPIC_SURE:
                 alone = snapshot.matcher.match(resolution.question)
                 topic = alone if alone.entry is not None else topic

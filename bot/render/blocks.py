@@ -13,18 +13,23 @@ from typing import Any
 
 from bot.conversation.content import Tour
 from bot.conversation.tour import TourProgress, length
-from bot.knowledge import Entry, KnowledgeBase, SourceRef
+from bot.knowledge import Duty, Entry, KnowledgeBase, SourceRef, Subject
 from bot.render.common import (
     CSM_LABEL,
     EMPTY_QUESTION,
     FALLBACK_INTRO,
+    NOT_COVERED_SUGGESTION,
     NOTE_LABEL,
+    OTHER_PART_LABELS,
     PM_LABEL,
+    READ_MORE_LABEL,
     TOPICS_INTRO,
     citations,
     cite_sources,
     following_up,
     mrkdwn_to_plain,
+    not_covered_title,
+    owner_line,
     related_entries,
 )
 
@@ -66,13 +71,9 @@ MAX_ANSWER_BUTTONS = 5
 UNRECORDED = "entry:"
 _HELPFUL_MARK, _NOT_HELPFUL_MARK = "+", "-"
 TOUR_LABEL = "Start the tour"
+# A Share button carries an entry id, or this + a duty id for an owner answer.
+SHARED_DUTY = "duty:"
 
-STARTER_QUESTIONS = (
-    ("overview", "CSM vs PM in a nutshell"),
-    ("csm-role", "What does a CSM do?"),
-    ("pm-role", "What does a PM do?"),
-    ("collaboration", "How do they work together?"),
-)
 GREETING = (
     "*Welcome!* I explain how a *Customer Success Manager (CSM)* and a *Project Manager (PM)* "
     "differ, with the source of every answer. Ask me anything about the two roles, here in a "
@@ -244,21 +245,15 @@ def entry_message(
     suggestions: Iterable[Entry] = (),
     shareable: bool = False,
     escalate: bool = False,
-    greeting: bool = False,
-    follow_up: Entry | None = None,
 ) -> Message:
     """An answer: title, summary, the two sides next to each other, note, sources, buttons.
 
     `suggestions` are the "did you mean" topics worth offering (see `common.did_you_mean`);
     with the related topics, each topic appears once, and there are at most
-    MAX_ANSWER_BUTTONS buttons besides feedback. `greeting` opens a first DM with the welcome;
-    `follow_up` names the entry a follow-up was understood against, in one short line.
+    MAX_ANSWER_BUTTONS buttons besides feedback.
     """
     answer = entry.answer
-    blocks: list[Block] = [_section(GREETING)] if greeting else []
-    if follow_up is not None:
-        blocks.append(_context([following_up(follow_up)]))
-    blocks += [
+    blocks: list[Block] = [
         {"type": "header", "text": _plain(clip(entry.title, HEADER_LIMIT))},
         _section(answer.summary),
     ]
@@ -272,28 +267,123 @@ def entry_message(
     if question:
         context.append(_asked(question))
     blocks.append(_context(context))
+    close = _unique_topics(suggestions, {entry.id})
+    blocks += _answer_actions(
+        [*close, *related_entries(knowledge, entry)],
+        exclude={entry.id},
+        close=len(close),
+        question=question,
+        record_id=record_id,
+        reference=entry.id,
+        share_value=entry.id if shareable else None,
+        escalate=escalate,
+    )
+    return _finish(f"{entry.title}: {mrkdwn_to_plain(answer.summary)}", blocks)
+
+
+def with_greeting(message: Message) -> Message:
+    """A first DM's answer: the welcome folded in on top, so it is one message."""
+    text, blocks = message
+    return _finish(f"{mrkdwn_to_plain(GREETING)}\n\n{text}", [_section(GREETING), *blocks])
+
+
+def with_follow_up(message: Message, context: Entry) -> Message:
+    """An answer read against the conversation's last topic, saying so in one line on top."""
+    text, blocks = message
+    line = _context([following_up(context)])
+    return _finish(f"{following_up(context, plain=True)} {text}", [line, *blocks])
+
+
+def _answer_actions(
+    topics: list[Entry],
+    *,
+    exclude: set[str],
+    close: int,
+    question: str | None,
+    record_id: str | None,
+    reference: str,
+    share_value: str | None,
+    escalate: bool,
+    first_prefix: str = "",
+) -> list[Block]:
+    """An answer's buttons and feedback: each topic once (the first `close` ones as "did you
+    mean", or the first with `first_prefix`), Ask a person, Share, at most MAX_ANSWER_BUTTONS in
+    all, then Slack's feedback element for the record (or `reference` when unrecorded)."""
     extras = []
     if escalate and question:
         extras.append(
             button("Ask a person", ACTION_ASK_PERSON, escalation_value(question, record_id))
         )
-    if shareable:
-        extras.append(button("Share in channel", ACTION_SHARE, entry.id, style="primary"))
-    room = MAX_ANSWER_BUTTONS - len(extras)
-    offered = _unique_topics([*suggestions], exclude={entry.id})[:room]
-    related = _unique_topics(
-        related_entries(knowledge, entry), exclude={entry.id, *(e.id for e in offered)}
-    )[: room - len(offered)]
-    buttons = topic_buttons(offered, prefix="Did you mean: ") + topic_buttons(related) + extras
+    if share_value:
+        extras.append(button("Share in channel", ACTION_SHARE, share_value, style="primary"))
+    offered = _unique_topics(topics, exclude)[: MAX_ANSWER_BUTTONS - len(extras)]
+    buttons = (
+        topic_buttons(offered[:close], prefix="Did you mean: ")
+        + topic_buttons(offered[close : close + 1], prefix=first_prefix)
+        + topic_buttons(offered[close + 1 :])
+        + extras
+    )
+    return [*_actions(buttons), _feedback(record_id or f"{UNRECORDED}{reference}")]
+
+
+def owner_message(
+    knowledge: KnowledgeBase,
+    duty: Duty,
+    *,
+    question: str | None = None,
+    record_id: str | None = None,
+    suggestions: Iterable[Entry] = (),
+    shareable: bool = False,
+    escalate: bool = False,
+) -> Message:
+    """An owner answer: who owns it first and plainly, why, the other role's part, the source,
+    and the topic to read more."""
+    owner = owner_line(duty)
+    blocks: list[Block] = [
+        _section(f"*{owner}*\n{duty.duty}"),
+        _section(duty.why),
+    ]
+    if duty.other:
+        blocks.append(_section(f"*{OTHER_PART_LABELS[duty.owner]}:* {duty.other}"))
+    context = [f"Source: {citation}" for citation in citations(knowledge, duty)]
+    if question:
+        context.append(_asked(question))
+    blocks.append(_context(context))
+    topic = knowledge.get(duty.topic)
+    blocks += _answer_actions(
+        [*([topic] if topic else []), *suggestions],
+        exclude=set(),
+        close=0,
+        question=question,
+        record_id=record_id,
+        reference=duty.topic,
+        share_value=f"{SHARED_DUTY}{duty.id}" if shareable else None,
+        escalate=escalate,
+        first_prefix=f"{READ_MORE_LABEL}: " if topic else "",
+    )
+    return _finish(f"{owner}. {duty.duty}: {mrkdwn_to_plain(duty.why)}", blocks)
+
+
+def not_covered_message(
+    knowledge: KnowledgeBase,
+    subject: Subject,
+    question: str,
+    *,
+    suggestions: Iterable[Entry] = (),
+    record_id: str | None = None,
+    escalate: bool = False,
+) -> Message:
+    """A kind, specific "the articles don't cover that", with the closest covered topic."""
+    title = not_covered_title(subject)
+    blocks: list[Block] = [_section(f"*{title}*\n{subject.reply}"), _context([_asked(question)])]
+    buttons = topic_buttons(list(suggestions)[:1], prefix=f"{NOT_COVERED_SUGGESTION}: ")
+    if escalate:
+        buttons.append(
+            button("Ask a person", ACTION_ASK_PERSON, escalation_value(question, record_id))
+        )
     if buttons:
         blocks += _actions(buttons)
-    blocks.append(_feedback(record_id or f"{UNRECORDED}{entry.id}"))
-    text = f"{entry.title}: {mrkdwn_to_plain(answer.summary)}"
-    if follow_up is not None:
-        text = f"{following_up(follow_up, plain=True)} {text}"
-    if greeting:
-        text = f"{mrkdwn_to_plain(GREETING)}\n\n{text}"
-    return _finish(text, blocks)
+    return _finish(f"{title}. {mrkdwn_to_plain(subject.reply)}", blocks)
 
 
 def _unique_topics(entries: Iterable[Entry], exclude: set[str]) -> list[Entry]:
@@ -314,13 +404,11 @@ def fallback_message(
     suggestions: Iterable[Entry] = (),
     record_id: str | None = None,
     escalate: bool = False,
-    greeting: bool = False,
 ) -> Message:
     """The friendly answer when the bot abstains: what it knows, as one menu, and the tour."""
     suggestions = list(suggestions)
     lead = FALLBACK_INTRO if question.strip() else EMPTY_QUESTION
-    blocks: list[Block] = [_section(GREETING)] if greeting else []
-    blocks.append(_section(f"{lead}\n{TOPICS_INTRO}"))
+    blocks: list[Block] = [_section(f"{lead}\n{TOPICS_INTRO}")]
     if question.strip():
         blocks.append(_context([_asked(question)]))
     if suggestions:
@@ -332,8 +420,6 @@ def fallback_message(
         )
     blocks += _actions(choices)
     text = f"{lead} {TOPICS_INTRO} " + ", ".join(e.title for e in knowledge.topics())
-    if greeting:
-        text = f"{mrkdwn_to_plain(GREETING)}\n\n{text}"
     return _finish(text, blocks)
 
 
@@ -353,9 +439,8 @@ def help_message(knowledge: KnowledgeBase) -> Message:
 
 def _starter_buttons(knowledge: KnowledgeBase) -> list[dict[str, Any]]:
     starters = [
-        button(label, ACTION_TOPIC, entry_id)
-        for entry_id, label in STARTER_QUESTIONS
-        if entry_id in knowledge
+        button(entry.starter or entry.title, ACTION_TOPIC, entry.id)
+        for entry in knowledge.starters()
     ]
     return tour_button(knowledge) + starters
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.knowledge import Entry, KnowledgeBase, SourceRef
+from bot.knowledge import OWNER_BOTH, Duty, Entry, KnowledgeBase, SourceRef, Subject
 from bot.matcher import Match
+from bot.vocabulary import CSM, PM
 
 CSM_LABEL = "Customer Success Manager (CSM)"
 PM_LABEL = "Project Manager (PM)"
 NOTE_LABEL = "Note"
+OWNER_LABELS = {CSM: CSM_LABEL, PM: PM_LABEL, OWNER_BOTH: "Both: the CSM and the PM"}
+# The other role's part of a duty, by owner; for a shared duty, simply more of the story.
+OTHER_PART_LABELS = {CSM: "The PM's part", PM: "The CSM's part", OWNER_BOTH: "How they split it"}
+READ_MORE_LABEL = "Read more"
+NOT_COVERED_SUGGESTION = "Closest topic I can help with"
 FALLBACK_INTRO = (
     "I can't answer that one. I only know how a Customer Success Manager (CSM) "
     "and a Project Manager (PM) differ."
@@ -32,9 +38,19 @@ def mrkdwn_to_plain(text: str) -> str:
     return _ITALIC.sub(r"\1", _BOLD.sub(r"\1", text))
 
 
-def citations(knowledge: KnowledgeBase, entry: Entry) -> list[str]:
-    """One readable line per cited article, naming the sections the entry draws on."""
-    return cite_sources(knowledge, entry.sources)
+def owner_line(duty: Duty) -> str:
+    """The first line of an owner answer: who owns the duty, plainly."""
+    return f"Owner: {OWNER_LABELS[duty.owner]}"
+
+
+def not_covered_title(subject: Subject) -> str:
+    """The heading of a "not covered" reply."""
+    return f"Not covered: {subject.title}"
+
+
+def citations(knowledge: KnowledgeBase, cited: Entry | Duty) -> list[str]:
+    """One readable line per cited article, naming the sections an entry or duty draws on."""
+    return cite_sources(knowledge, cited.sources)
 
 
 def cite_sources(knowledge: KnowledgeBase, sources: Iterable[SourceRef]) -> list[str]:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from bot.knowledge import Entry, KnowledgeBase
+from bot.knowledge import Duty, Entry, KnowledgeBase, Subject
 from bot.matcher import Match
 from bot.render.common import (
     CSM_LABEL,
     EMPTY_QUESTION,
     FALLBACK_INTRO,
+    NOT_COVERED_SUGGESTION,
     NOTE_LABEL,
+    OTHER_PART_LABELS,
     PM_LABEL,
+    READ_MORE_LABEL,
     TOPICS_INTRO,
     citations,
     did_you_mean,
     mrkdwn_to_plain,
+    not_covered_title,
+    owner_line,
     related_entries,
 )
 
@@ -38,6 +43,25 @@ def render_entry(knowledge: KnowledgeBase, entry: Entry) -> str:
     return "\n\n".join(parts)
 
 
+def render_owner(knowledge: KnowledgeBase, duty: Duty, topic: Entry | None) -> str:
+    """An owner answer: who owns it first, then why, the other role's part, source, topic."""
+    parts = [f"{owner_line(duty)}\n{duty.duty}", mrkdwn_to_plain(duty.why)]
+    if duty.other:
+        parts.append(f"{OTHER_PART_LABELS[duty.owner]}: {mrkdwn_to_plain(duty.other)}")
+    parts.append("Source: " + "; ".join(citations(knowledge, duty)))
+    if topic:
+        parts.append(f"{READ_MORE_LABEL}:\n{_topic_line(topic)}")
+    return "\n\n".join(parts)
+
+
+def render_not_covered(knowledge: KnowledgeBase, subject: Subject, suggested: Entry | None) -> str:
+    """A kind, specific "the articles don't cover that", with the closest covered topic."""
+    parts = [not_covered_title(subject), mrkdwn_to_plain(subject.reply)]
+    if suggested:
+        parts.append(f"{NOT_COVERED_SUGGESTION}:\n{_topic_line(suggested)}")
+    return "\n\n".join(parts)
+
+
 def render_topics(knowledge: KnowledgeBase) -> str:
     """Every topic, one per line, with the id to ask for it."""
     return "\n".join(_topic_line(entry) for entry in knowledge.topics())
@@ -51,9 +75,15 @@ def render_fallback(knowledge: KnowledgeBase, match: Match) -> str:
 
 def render_match(knowledge: KnowledgeBase, match: Match) -> str:
     """The full terminal answer for a match, with "did you mean" suggestions on close calls."""
-    text = (
-        render_entry(knowledge, match.entry) if match.entry else render_fallback(knowledge, match)
-    )
+    if match.subject:
+        suggested = match.suggestions[0] if match.suggestions else None
+        return render_not_covered(knowledge, match.subject, suggested)
+    if match.duty:
+        text = render_owner(knowledge, match.duty, match.entry)
+    elif match.entry:
+        text = render_entry(knowledge, match.entry)
+    else:
+        text = render_fallback(knowledge, match)
     close = did_you_mean(match)
     if close:
         lead = "Did you mean:" if match.entry is None else "Also close:"

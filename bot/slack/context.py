@@ -21,7 +21,15 @@ from bot.conversation.state import (
     thread_conversation,
 )
 from bot.knowledge import Entry
-from bot.render.blocks import Message, entry_message, fallback_message
+from bot.render.blocks import (
+    Message,
+    entry_message,
+    fallback_message,
+    not_covered_message,
+    owner_message,
+    with_follow_up,
+    with_greeting,
+)
 from bot.render.common import did_you_mean
 from bot.settings import Settings
 from bot.slack.dedupe import SeenSet
@@ -90,8 +98,36 @@ class BotContext:
         greeting: bool = False,
         follow_up: Entry | None = None,
     ) -> Message:
-        """The Block Kit message for an answer or, when the bot abstains, the fallback."""
+        """The Block Kit message for an answer or, when the bot abstains, the fallback.
+
+        `greeting` folds the welcome into a first DM's answer; `follow_up` is the entry the
+        message was read against, said in one line.
+        """
+        message = self._message(answered, shareable=shareable)
+        if follow_up is not None:
+            message = with_follow_up(message, follow_up)
+        return with_greeting(message) if greeting else message
+
+    def _message(self, answered: Answered, *, shareable: bool) -> Message:
         match = answered.match
+        if match.subject is not None:
+            return not_covered_message(
+                answered.knowledge,
+                match.subject,
+                match.question,
+                suggestions=match.suggestions,
+                record_id=answered.record_id,
+                escalate=self.can_escalate,
+            )
+        if match.duty is not None:
+            return owner_message(
+                answered.knowledge,
+                match.duty,
+                question=match.question,
+                record_id=answered.record_id,
+                suggestions=did_you_mean(match),
+                shareable=shareable,
+            )
         if match.entry is None:
             return fallback_message(
                 answered.knowledge,
@@ -100,7 +136,6 @@ class BotContext:
                 suggestions=match.suggestions,
                 record_id=answered.record_id,
                 escalate=self.can_escalate,
-                greeting=greeting,
             )
         return entry_message(
             answered.knowledge,
@@ -109,8 +144,6 @@ class BotContext:
             record_id=answered.record_id,
             suggestions=did_you_mean(match),
             shareable=shareable,
-            greeting=greeting,
-            follow_up=follow_up,
         )
 
     def post(self, client: WebClient, channel: str, message: Message, **extra: Any) -> bool:

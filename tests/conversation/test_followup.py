@@ -154,3 +154,18 @@ def test_the_follow_up_set(knowledge: KnowledgeBase) -> None:
     print(f"follow-up turns: {score.follow_up_accuracy:.1%} of {score.follow_ups}\n{misses}")
     assert score.follow_up_accuracy >= TARGET, misses
     assert score.accuracy >= TARGET, misses
+
+
+def test_who_owns_that_names_the_owner_when_the_topic_has_one(knowledge: KnowledgeBase) -> None:
+    service = conversation(knowledge)
+    service.ask("how does customer training split between the roles", "dm:D9", SURFACE_CLI)
+    owned = service.ask("who owns that then?", "dm:D9", SURFACE_CLI)
+    duties = [duty for duty in knowledge.duties if duty.topic == "training"]
+    assert len(duties) == 1
+    assert owned.answered.match.duty == duties[0] and owned.answered.match.owner == "csm"
+    assert owned.follow_up is not None and owned.follow_up.id == "training"
+    # A topic with many duties has no single owner: its own answer stands.
+    service.ask("what is a csm responsible for", "dm:D9", SURFACE_CLI)
+    many = service.ask("who owns that?", "dm:D9", SURFACE_CLI)
+    assert many.answered.match.duty is None
+    assert many.answered.match.id == "csm-responsibilities"

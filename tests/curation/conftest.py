@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 import yaml
 
 from bot.curation.store import QuestionStore
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import VOCABULARY_FILE, KnowledgeBase, load_knowledge
+from bot.settings import default_knowledge_dir
 
 SOURCES = {
     "articles": [
@@ -53,9 +55,10 @@ def entry_yaml(entry_id: str, questions: list[str], summary: str | None = None) 
 
 
 def write_kb(directory: Path, entries: dict[str, list[str]] | None = None) -> Path:
-    """Write sources.yaml and one topics file; return the topics file."""
+    """Write sources.yaml, the bundled vocabulary and one topics file; return the topics file."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "sources.yaml").write_text(yaml.safe_dump(SOURCES), encoding="utf-8")
+    shutil.copy(default_knowledge_dir() / VOCABULARY_FILE, directory / VOCABULARY_FILE)
     topics = directory / "topics.yaml"
     document = {"entries": [entry_yaml(key, qs) for key, qs in (entries or ENTRIES).items()]}
     topics.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")

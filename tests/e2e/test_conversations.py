@@ -70,8 +70,13 @@ def test_a_four_turn_dm_conversation(slack_app: RunningApp, fake_slack: FakeSlac
     assert "What a Project Manager is responsible for" in followed(fourth)
     # A clear new question is answered on its own, whatever came before.
     fifth = ask(slack_app, fake_slack, dm(user, channel, "who trains customers on the product?"))
-    assert header(fifth.params["blocks"]) == "Who trains customers"
+    assert fifth.params["text"].startswith("Owner: Customer Success Manager")
     assert followed(fifth) is None
+    # "Who owns that then?" names the owner of the topic just discussed.
+    sixth = ask(slack_app, fake_slack, dm(user, channel, "what about training?"))
+    seventh = ask(slack_app, fake_slack, dm(user, channel, "who owns that then?"))
+    assert header(sixth.params["blocks"]) == "Who trains customers"
+    assert seventh.params["text"].startswith("Following up on Who trains customers: Owner:")
 
 
 def test_a_topic_clicked_in_a_dm_is_what_follow_ups_continue(

@@ -19,6 +19,7 @@ from bot.render.blocks import (
     ACTION_PICK_TOPIC,
     ACTION_SHARE,
     ACTION_TOPIC,
+    SHARED_DUTY,
     UNRECORDED,
     Message,
     button,
@@ -26,6 +27,7 @@ from bot.render.blocks import (
     entry_message,
     escalation_value,
     neutralise,
+    owner_message,
     read_feedback_value,
 )
 from bot.slack.context import BotContext
@@ -85,10 +87,16 @@ def register(app: App, bot: BotContext) -> None:
     @app.action(_action(ACTION_SHARE))
     def share(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        knowledge, entry = bot.service.entry(_clicked(body)["value"])
-        if entry is None:
+        value = _clicked(body)["value"]
+        if value.startswith(SHARED_DUTY):
+            knowledge, duty = bot.service.duty(value.removeprefix(SHARED_DUTY))
+            message = owner_message(knowledge, duty) if duty else None
+        else:
+            knowledge, entry = bot.service.entry(value)
+            message = entry_message(knowledge, entry) if entry else None
+        if message is None:  # the knowledge base changed since the button was drawn
             return
-        text, blocks = entry_message(knowledge, entry)
+        text, blocks = message
         sharer = neutralise(body.get("user", {}).get("name") or "someone")
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Shared by {sharer}"}]}

@@ -14,7 +14,6 @@ from slack_bolt import App, Assistant, Say, SetStatus, SetSuggestedPrompts
 
 from bot.answering import SURFACE_ASSISTANT
 from bot.conversation.state import thread_conversation
-from bot.render.blocks import STARTER_QUESTIONS
 from bot.slack.context import BotContext
 from bot.slack.listeners.tour.screen import tour_screen
 
@@ -29,11 +28,9 @@ def register(app: App, bot: BotContext) -> None:
 
     @assistant.thread_started
     def suggest_prompts(say: Say, set_suggested_prompts: SetSuggestedPrompts) -> None:
-        knowledge = bot.service.knowledge
         prompts = [
-            {"title": label, "message": entry.questions[0]}
-            for entry_id, label in STARTER_QUESTIONS
-            if (entry := knowledge.get(entry_id))
+            {"title": entry.starter or entry.title, "message": entry.questions[0]}
+            for entry in bot.service.knowledge.starters()
         ]
         if bot.tour is not None:
             prompts.append({"title": "Take the onboarding tour", "message": "tour"})

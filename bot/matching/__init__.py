@@ -1,0 +1,4 @@
+"""The parts of matching, each on its own: text analysis, spelling, the index, scoring, decision.
+
+`bot.matcher.Matcher` puts them together; each part can be built and tested alone.
+"""

@@ -1,0 +1,46 @@
+"""Text analysis: a question's words become the terms the index and the scorer compare.
+
+Normalise (markup, case, accents, synonyms from the vocabulary), collapse role phrases into
+`csm` / `pm`, and stem every other content word (Snowball), so "onboards" meets "onboarding".
+Function words are kept as they are: they still count, a little.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import snowballstemmer
+
+from bot.vocabulary import ROLES, Vocabulary
+
+# Stemming is the costliest step of indexing; a vocabulary is small, so each word is stemmed once.
+_stem = lru_cache(maxsize=65536)(snowballstemmer.stemmer("english").stemWord)
+
+
+class Analyzer:
+    """Turns text into terms with one knowledge base's vocabulary."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.stopwords = vocabulary.stopwords
+
+    def normalize(self, text: str) -> str:
+        """Plain lowercase words with the vocabulary's synonyms applied."""
+        return self.vocabulary.normalize(text)
+
+    def terms(self, words: list[str]) -> list[str]:
+        """Normalised words -> terms: roles collapsed, content words stemmed."""
+        collapsed = self.vocabulary.collapse(" ".join(words)).split()
+        return [word if self.keeps(word) else _stem(word) for word in collapsed]
+
+    def keeps(self, word: str) -> bool:
+        """Function words and role tokens are terms as they are."""
+        return word in self.stopwords or word in ROLES
+
+    def is_stopword(self, term: str) -> bool:
+        """Whether a term is a function word (weighs little, finds no candidates)."""
+        return term in self.stopwords
+
+    def asks_who(self, words: list[str]) -> bool:
+        """Whether the question asks which role owns something."""
+        return self.vocabulary.asks_who(self.vocabulary.collapse(" ".join(words)))

@@ -1,0 +1,101 @@
+"""The decision: answer, answer with an owner, say "not covered", or decline.
+
+Scoring ranks documents; this step reads the ranking the way a careful colleague would:
+- a question about something the articles do not cover (a subject's term or pattern, or a
+  subject's example question ranked first) is declined by name, with a covered topic offered;
+- below the threshold the bot declines, offering close topics only above a floor;
+- a question that asks "who?" gets the owner of the best-fitting duty when it fits about as
+  well as the best entry (from a lower bar than the threshold: naming a task is enough), and
+  a question that does not ask "who?" gets a duty only when it fits very well;
+- runners-up are suggested only when genuinely close to the answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.matching.index import DUTY, ENTRY, SUBJECT, Document
+from bot.matching.tuning import Tuning
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to reply: a document to answer with, a subject to decline by name, or neither."""
+
+    answer: int | None  # position of the entry or duty answered with
+    subject: int | None  # position of the not-covered subject
+    score: float
+    suggestions: tuple[int, ...] = ()  # positions of entries worth offering
+
+
+def decide(
+    ranked: list[tuple[int, float]],
+    documents: list[Document],
+    *,
+    asks_who: bool,
+    subject_hit: int | None,
+    tuning: Tuning,
+) -> Decision:
+    """Turn a ranking (document position, score; best first) into a decision."""
+    best_score = ranked[0][1] if ranked else 0.0
+    if subject_hit is not None:
+        return Decision(None, subject_hit, round(best_score, 1))
+    if not asks_who:
+        ranked = [
+            (position, score)
+            for position, score in ranked
+            if documents[position].kind != DUTY or score >= tuning.duty_without_who
+        ]
+    if ranked and documents[ranked[0][0]].kind == SUBJECT and ranked[0][1] >= tuning.threshold:
+        return Decision(None, ranked[0][0], round(ranked[0][1], 1))
+    if asks_who:
+        duty = _best_of_kind(ranked, documents, DUTY)
+        if duty is not None and duty[1] >= max(
+            tuning.who_threshold, best_score - tuning.who_margin
+        ):
+            return _answer(ranked, documents, duty, tuning)
+    if not ranked or ranked[0][1] < tuning.threshold:
+        score = ranked[0][1] if ranked else 0.0
+        floor = max(tuning.threshold - tuning.suggestion_margin, tuning.suggestion_floor)
+        return Decision(
+            None, None, round(score, 1), _entries_above(ranked, documents, floor, None, tuning)
+        )
+    return _answer(ranked, documents, ranked[0], tuning)
+
+
+def _answer(
+    ranked: list[tuple[int, float]],
+    documents: list[Document],
+    chosen: tuple[int, float],
+    tuning: Tuning,
+) -> Decision:
+    """Answer with `chosen`, offering runners-up that are genuinely close to it."""
+    position, score = chosen
+    floor = max(score - tuning.suggestion_margin, tuning.suggestion_floor)
+    return Decision(
+        position, None, round(score, 1), _entries_above(ranked, documents, floor, position, tuning)
+    )
+
+
+def _best_of_kind(
+    ranked: list[tuple[int, float]], documents: list[Document], kind: str
+) -> tuple[int, float] | None:
+    return next(
+        ((position, score) for position, score in ranked if documents[position].kind == kind), None
+    )
+
+
+def _entries_above(
+    ranked: list[tuple[int, float]],
+    documents: list[Document],
+    floor: float,
+    exclude: int | None,
+    tuning: Tuning,
+) -> tuple[int, ...]:
+    """Entries scoring at least `floor`, best first, other than the one answered."""
+    near = [
+        position
+        for position, score in ranked
+        if score >= floor and position != exclude and documents[position].kind == ENTRY
+    ]
+    return tuple(near[: tuning.max_suggestions])

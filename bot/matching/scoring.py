@@ -1,0 +1,182 @@
+"""Scoring: how well each document answers a question, from 0 to 100.
+
+Three signals, weighted by `Tuning`:
+- overlap with the document's closest example question (weighted words, recall counted more
+  than precision, so context around a question does not sink it);
+- coverage: how much of the question the document's vocabulary explains, where words the
+  knowledge base has never seen count against every document;
+- a rapidfuzz similarity of the word sequences, for near-identical phrasings.
+The roles a question names then scale an entry's score: a question about the CSM is not
+answered by the PM's entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.matching.index import DUTY, ENTRY, KINDS, Index
+from bot.matching.tuning import Tuning
+from bot.vocabulary import CSM, PM, ROLES
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question's terms with their weights, ready to score."""
+
+    terms: tuple[str, ...]
+    weights: dict[str, float]
+    norm: float
+    roles: frozenset[str]
+    text: str
+
+
+DUTY_CODE = KINDS.index(DUTY)
+
+
+class Scorer:
+    """Scores documents of one index against queries."""
+
+    def __init__(self, index: Index, tuning: Tuning) -> None:
+        self.index = index
+        self.tuning = tuning
+        # Role factors depend only on which roles a question names: four cases, computed once.
+        self._role_factor_table = {
+            frozenset(roles): self._role_factors(frozenset(roles))
+            for roles in ((), (CSM,), (PM,), (CSM, PM))
+        }
+
+    def query(self, terms: list[str]) -> Query:
+        """Weigh a question's terms: known terms by the index, unknown ones by the tuning."""
+        is_stopword = self.index.analyzer.is_stopword
+        content = sum(not is_stopword(term) for term in set(terms))
+        tuning = self.tuning
+        unknown = tuning.unknown_weight * min(1.0, tuning.context_free_terms / max(content, 1))
+        idf = self.index.idf
+        weights = {
+            term: idf.get(term, unknown * (tuning.stopword_factor if is_stopword(term) else 1.0))
+            for term in set(terms)
+        }
+        return Query(
+            tuple(terms),
+            weights,
+            sum(weights.values()),
+            frozenset(term for term in terms if term in ROLES),
+            " ".join(terms),
+        )
+
+    def scores(self, query: Query) -> dict[int, float]:
+        """Each candidate document's best score for the query (documents not found are 0).
+
+        Overlap with every example question sharing a term is added up at once over the
+        posting arrays; only the best few of each kind are rescored with the costlier signals.
+        Duties are scored without the role words: "does the PM handle onboarding?" asks about
+        onboarding, and its duty is the CSM's; naming a role must not count against it (the
+        index leaves role words out of duties' questions, so only the query's norm differs).
+        """
+        postings = self.index.postings
+        known = [term for term in query.weights if term in postings]
+        if not query.norm or not known:
+            return {}
+        role_free = self.without_roles(query)
+        common = np.bincount(
+            np.concatenate([postings[term] for term in known]),
+            weights=np.repeat(
+                [query.weights[term] for term in known], [len(postings[term]) for term in known]
+            ),
+            minlength=len(self.index.questions),
+        )
+        candidates = np.flatnonzero(common)
+        kinds = self.index.question_kinds[candidates]
+        asked_norm = np.where(kinds == DUTY_CODE, role_free.norm, query.norm)
+        shared = common[candidates]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            overlaps = self._f_beta(
+                shared / asked_norm, shared / self.index.question_norms[candidates]
+            )
+        overlaps = np.nan_to_num(overlaps)
+        pool = []
+        # Each kind of document gets its own share of the rescoring pool, so that duties are not
+        # crowded out by entries sharing the role words, or the other way round.
+        for code in range(len(KINDS)):
+            of_kind = np.flatnonzero(kinds == code)
+            if len(of_kind) > self.tuning.rescore_pool:
+                top = np.argpartition(overlaps[of_kind], -self.tuning.rescore_pool)
+                of_kind = of_kind[top[-self.tuning.rescore_pool :]]
+            pool.append(of_kind)
+        chosen = np.concatenate(pool)
+        return self._rescore(candidates[chosen], overlaps[chosen], query, role_free)
+
+    def _rescore(
+        self, positions: np.ndarray, overlaps: np.ndarray, query: Query, role_free: Query
+    ) -> dict[int, float]:
+        """Combine overlap, coverage and fuzzy similarity into each document's best score."""
+        index, tuning = self.index, self.tuning
+        documents = index.question_documents[positions]
+        is_duty = index.question_kinds[positions] == DUTY_CODE
+        coverage = self.coverage(query)[documents]
+        if role_free is not query:
+            coverage = np.where(is_duty, self.coverage(role_free)[documents], coverage)
+        texts = [index.questions[position].text for position in positions.tolist()]
+        similarity = process.cdist([query.text], texts, scorer=fuzz.token_sort_ratio)[0]
+        if role_free is not query:
+            similarity = np.where(
+                is_duty,
+                process.cdist([role_free.text], texts, scorer=fuzz.token_sort_ratio)[0],
+                similarity,
+            )
+        scores = (
+            100
+            * self._role_factor_table[query.roles][documents]
+            * (
+                tuning.question_weight * overlaps
+                + tuning.coverage_weight * coverage
+                + tuning.fuzzy_weight * similarity / 100
+            )
+        )
+        best: dict[int, float] = {}
+        for document, score in zip(documents.tolist(), scores.tolist(), strict=True):
+            if score > best.get(document, 0.0):
+                best[document] = score
+        return best
+
+    @staticmethod
+    def without_roles(query: Query) -> Query:
+        """The query with its role words left out."""
+        if not query.roles:
+            return query
+        terms = tuple(term for term in query.terms if term not in ROLES)
+        weights = {term: weight for term, weight in query.weights.items() if term not in ROLES}
+        return Query(terms, weights, sum(weights.values()), frozenset(), " ".join(terms))
+
+    def coverage(self, query: Query) -> np.ndarray:
+        """For every document, the share of the query's weight its vocabulary explains (0..1)."""
+        explained = np.zeros(len(self.index.documents))
+        if not query.norm:
+            return explained
+        for term, weight in query.weights.items():
+            found = self.index.credit_postings.get(term)
+            if found is not None:
+                documents, amounts = found
+                explained[documents] += weight * amounts
+        return explained / query.norm
+
+    def _f_beta(self, precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
+        """Overlap of two questions, counting recall `recall_beta` times as much as precision."""
+        beta2 = self.tuning.recall_beta**2
+        return (1 + beta2) * precision * recall / (beta2 * precision + recall)
+
+    def _role_factors(self, query_roles: frozenset[str]) -> np.ndarray:
+        """Per document: a question about one role should not be answered by the other role's
+        entry, and a question about both prefers a comparison to a single-role entry."""
+        factors = np.ones(len(self.index.documents))
+        for position, document in enumerate(self.index.documents):
+            if document.kind != ENTRY or len(document.roles) != 1:
+                continue
+            if len(query_roles) == 1 and query_roles != document.roles:
+                factors[position] = self.tuning.other_role_factor
+            elif len(query_roles) == 2:
+                factors[position] = self.tuning.single_role_factor
+        return factors

@@ -1,0 +1,77 @@
+"""Spelling correction against the knowledge base's own words, as its own object.
+
+In the spirit of pyspellchecker: a set of known words, `known`, and `correction`. A word is
+corrected only to a known word a plausible typo away, never to another real word that merely
+looks alike ("master" is not "matter").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, Indel, Levenshtein
+
+from bot.matching.tuning import Tuning
+
+
+class Speller:
+    """Corrects misspelt words to the closest known word; results are cached."""
+
+    def __init__(self, words: Iterable[str], tuning: Tuning) -> None:
+        self.tuning = tuning
+        self._known = frozenset(words)
+        # Candidates are looked up among words of about the same length only: two edits
+        # change a length by two at most, and the search stays small on a large vocabulary.
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for word in sorted(self._known):
+            by_length[len(word)].append(word)
+        self._by_length = dict(by_length)
+        self.correction = lru_cache(maxsize=16384)(self._correction)
+
+    def known(self, word: str) -> bool:
+        """Whether the knowledge base uses this word."""
+        return word in self._known
+
+    def _candidates(self, word: str) -> list[str]:
+        size = len(word)
+        return [
+            known
+            for length in range(size - 2, size + 3)
+            for known in self._by_length.get(length, ())
+        ]
+
+    def _correction(self, word: str) -> str:
+        """The known word `word` is most likely a typo of, or `word` itself."""
+        if word in self._known or len(word) < self.tuning.min_correctable_length or word.isdigit():
+            return word
+        found = process.extractOne(
+            word,
+            self._candidates(word),
+            scorer=fuzz.ratio,
+            score_cutoff=self.tuning.correction_cutoff,
+        )
+        if found is None:
+            return word
+        return found[0] if self.plausible_typo(word, found[0]) else word
+
+    def plausible_typo(self, word: str, known: str) -> bool:
+        """Whether `word` is a likely misspelling of `known` rather than another real word.
+
+        Long words may be two edits away (a swap of neighbouring letters counts as one). Short
+        words may be one edit away, but not by a changed letter alone: too many real words
+        differ by one letter ("master" and "matter"). Tiny words may only swap two letters.
+        """
+        if len(word) > self.tuning.short_word:
+            return OSA.distance(word, known) <= 2
+        if OSA.distance(word, known) != 1:
+            return False
+        if len(word) <= self.tuning.tiny_word:
+            # "waht" is "what", but "rain" is not "train": only a swap of letters.
+            return len(word) == len(known) and Levenshtein.distance(word, known) == 2
+        substitution_only = (
+            Levenshtein.distance(word, known) == 1 and Indel.distance(word, known) == 2
+        )
+        return not substitution_only

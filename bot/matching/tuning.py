@@ -1,0 +1,79 @@
+"""Every number that steers matching, in one frozen object.
+
+Scores are built from ratios (how much of the question an example covers, how much of it an
+entry's vocabulary explains) and from word weights scaled to 0..1 against the rarest possible
+word, so they mean the same on a knowledge base of 20 entries or of 20,000: a curator who adds
+entries does not re-tune the threshold. Chosen on the dev questions (tests/data/dev.yaml); see
+the README's "Matching" section and `csm-vs-pm eval --sweep`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Weights, thresholds and limits for one matcher."""
+
+    # --- the decision -----------------------------------------------------------------------
+    # Below this score (0-100) the bot declines.
+    threshold: float = 44.0
+    # A runner-up this close to the answer's score is offered as "did you mean".
+    suggestion_margin: float = 8.0
+    # ... and never when it scores below this, however close (a floor for weak matches).
+    suggestion_floor: float = 35.0
+    max_suggestions: int = 3
+    # A question asking "who?" is answered with a duty's owner when the best duty scores at
+    # least this close to the best entry.
+    who_margin: float = 12.0
+    # A question asking "who?" may be answered with a duty from this score up: it names a task,
+    # and the owner of the closest task is a better answer than none.
+    who_threshold: float = 32.0
+    # A question that does not ask "who?" is answered with a duty's owner only when the duty
+    # fits this well: a lone shared word ("what time is it" and "time management") is not enough.
+    duty_without_who: float = 75.0
+
+    # --- word weights -------------------------------------------------------------------------
+    # Function words count, but only this much of their weight.
+    stopword_factor: float = 0.1
+    # The role tokens (csm, pm) always weigh at least this much (1.0 = the rarest word).
+    role_weight: float = 0.7
+    # A word the knowledge base has never seen: most likely what makes a question off topic.
+    unknown_weight: float = 1.0
+    # Up to this many content words, every unknown word counts in full; beyond, less, since
+    # the more a person writes, the more of it is context rather than the question.
+    context_free_terms: int = 4
+
+    # --- the three signals ----------------------------------------------------------------------
+    question_weight: float = 0.5
+    coverage_weight: float = 0.4
+    fuzzy_weight: float = 0.1
+    # Recall (how much of an example question the question covers) counts this many times more
+    # than precision, so a long question with context still matches a short example.
+    recall_beta: float = 2.0
+    # How much an entry vouches for a word that only its answer (not its questions) uses.
+    answer_term_credit: float = 0.3
+
+    # --- roles --------------------------------------------------------------------------------
+    # A question about one role should not be answered by the entry about the other role.
+    other_role_factor: float = 0.55
+    # A question about both roles prefers a comparison to a single-role entry.
+    single_role_factor: float = 0.85
+
+    # --- spelling -----------------------------------------------------------------------------
+    # Words shorter than this are not corrected ("pm" vs "am").
+    min_correctable_length: int = 4
+    correction_cutoff: float = 70.0
+    # Up to this length a word may be one edit away (not a changed letter alone); longer, two.
+    short_word: int = 7
+    # Up to this length only a swap of two neighbouring letters is corrected.
+    tiny_word: int = 4
+
+    # --- speed --------------------------------------------------------------------------------
+    # Example questions of each kind (entry, duty, subject) rescored with rapidfuzz and
+    # coverage after the cheap overlap pass: the best this many by overlap.
+    rescore_pool: int = 30
+
+
+DEFAULT_TUNING = Tuning()

@@ -1,0 +1,78 @@
+"""The words people use and the words the knowledge base uses (`knowledge/vocabulary.yaml`).
+
+A curator adds "cust success" or "delivery lead" to the YAML file; this module turns the file's
+lists into the few operations matching needs: expand synonyms, collapse role phrases into one
+token per role, tell whether a question asks "who?", and know the function words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.normalize import clean
+
+CSM, PM = "csm", "pm"
+ROLES = (CSM, PM)
+
+
+def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+    """Whole-word alternation, longest phrase first, so a phrase wins over a word inside it."""
+    if not phrases:
+        return None
+    ordered = sorted(set(phrases), key=lambda phrase: (-len(phrase), phrase))
+    return re.compile(r"\b(" + "|".join(re.escape(phrase) for phrase in ordered) + r")\b")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Synonyms, role phrases, "who?" phrases and function words, ready to apply."""
+
+    synonyms: Mapping[str, str] = field(default_factory=dict)
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    who_phrases: tuple[str, ...] = ()
+    stopwords: frozenset[str] = frozenset()
+    _synonym_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _role_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _role_of: dict[str, str] = field(init=False, repr=False, compare=False)
+    _who_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        synonyms = {clean(short): clean(long) for short, long in self.synonyms.items()}
+        set_ = object.__setattr__
+        set_(self, "synonyms", synonyms)
+        set_(self, "_synonym_pattern", _phrase_pattern(list(synonyms)))
+        role_of = {
+            self.expand(clean(phrase)): role
+            for role, phrases in self.roles.items()
+            for phrase in phrases
+        }
+        set_(self, "_role_of", role_of)
+        set_(self, "_role_pattern", _phrase_pattern(list(role_of)))
+        who = [self.collapse(self.normalize(phrase)) for phrase in self.who_phrases]
+        set_(self, "_who_pattern", _phrase_pattern([phrase for phrase in who if phrase]))
+
+    def expand(self, cleaned: str) -> str:
+        """Replace shorthands and synonyms in already-cleaned text with the knowledge base's words."""
+        if self._synonym_pattern is None:
+            return cleaned
+        return self._synonym_pattern.sub(lambda found: self.synonyms[found.group(1)], cleaned)
+
+    def normalize(self, text: str) -> str:
+        """Clean a question (markup, case, accents, punctuation) and expand its synonyms.
+
+        Synonyms expand once, in a single pass, so the result is stable: normalising it again
+        changes nothing as long as no synonym's replacement contains another synonym.
+        """
+        return " ".join(self.expand(clean(text)).split())
+
+    def collapse(self, normalized: str) -> str:
+        """Role phrases ("customer success team", "project managers") -> `csm` / `pm`."""
+        if self._role_pattern is None:
+            return normalized
+        return self._role_pattern.sub(lambda found: self._role_of[found.group(1)], normalized)
+
+    def asks_who(self, collapsed: str) -> bool:
+        """Whether a normalised, role-collapsed question asks which role owns something."""
+        return self._who_pattern is not None and bool(self._who_pattern.search(collapsed))

@@ -1,0 +1,113 @@
+"""Every duty, responsibility, skill, activity and measure of success either article assigns to
+a role is answerable as "who owns this?", with the owner the articles give.
+
+The list is the articles' own items, section by section (their facts, in short words), plus
+the situations that follow plainly from them; each is asked as a new hire would ask it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.matcher import Matcher
+
+SK, UD = "smartkarrot", "unveiling-dynamics"
+# (article, section, the item, its owner)
+ITEMS = [
+    (SK, "What is a Customer Success Manager?", "relations with existing customers", "csm"),
+    (
+        SK,
+        "What is a Customer Success Manager?",
+        "helping customers meet their goals every day",
+        "csm",
+    ),
+    (SK, "What is a Customer Success Manager?", "championing the customer journey", "csm"),
+    (SK, "Roles and Responsibilities of a CSM", "healthy customer relationships", "csm"),
+    (SK, "Roles and Responsibilities of a CSM", "onboarding new customers", "csm"),
+    (SK, "Roles and Responsibilities of a CSM", "being the customer's advocate", "csm"),
+    (SK, "Roles and Responsibilities of a CSM", "customer training", "csm"),
+    (SK, "Roles and Responsibilities of a CSM", "analysing customer needs", "csm"),
+    (SK, "Roles and Responsibilities of a CSM", "getting customers to upgrade", "both"),
+    (SK, "Roles and Responsibilities of a CSM", "trust and transparency with clients", "csm"),
+    (SK, "Roles and Responsibilities of a CSM", "customer loyalty", "csm"),
+    (SK, "What is a Project Manager?", "implementation", "both"),
+    (SK, "What is a Project Manager?", "keeping the project within its time frame", "pm"),
+    (SK, "What is a Project Manager?", "potential threats to the company", "pm"),
+    (SK, "Roles and Responsibilities of a PM", "motivating the project team", "pm"),
+    (SK, "Roles and Responsibilities of a PM", "resource and activity planning", "pm"),
+    (SK, "Roles and Responsibilities of a PM", "time management", "pm"),
+    (SK, "Roles and Responsibilities of a PM", "tracking and monitoring progress", "pm"),
+    (SK, "Roles and Responsibilities of a PM", "analysing reports and documentation", "pm"),
+    (SK, "Roles and Responsibilities of a PM", "budget estimation and cost planning", "pm"),
+    (SK, "Goals and Objectives", "renewals", "both"),
+    (SK, "Goals and Objectives", "upsells", "both"),
+    (SK, "Goals and Objectives", "cross-sells", "pm"),
+    (SK, "Goals and Objectives", "the sales quota", "pm"),
+    (SK, "Goals and Objectives", "success metrics tied to the customer's", "csm"),
+    (SK, "Managerial Skills", "basic project management tasks", "csm"),
+    (SK, "Managerial Skills", "risk assessments", "pm"),
+    (SK, "Managerial Skills", "detailed project plans", "pm"),
+    (SK, "Approachability", "reaching out to customers before problems happen", "csm"),
+    (SK, "Approachability", "acting on customer requests", "pm"),
+    (SK, "Measure of Success", "the customer's return on investment", "csm"),
+    (SK, "That's a Wrap", "working together as a team", "both"),
+    (UD, "Understanding the Roles", "making sure customers get value from the product", "csm"),
+    (UD, "Understanding the Roles", "addressing customer concerns", "csm"),
+    (UD, "Understanding the Roles", "delivering projects on time and on budget", "pm"),
+    (UD, "Understanding the Roles", "working with cross-functional teams", "pm"),
+    (UD, "Responsibilities and Focus", "customer satisfaction", "csm"),
+    (UD, "Responsibilities and Focus", "product adoption", "csm"),
+    (UD, "Responsibilities and Focus", "collecting customer feedback", "csm"),
+    (UD, "Responsibilities and Focus", "project planning and execution", "pm"),
+    (UD, "Responsibilities and Focus", "project milestones", "pm"),
+    (UD, "Responsibilities and Focus", "resource management", "pm"),
+    (UD, "Responsibilities and Focus", "risk management", "pm"),
+    (UD, "Skill Sets", "communication skills", "csm"),
+    (UD, "Skill Sets", "empathy", "csm"),
+    (UD, "Skill Sets", "product knowledge", "csm"),
+    (UD, "Skill Sets", "organisational skills", "pm"),
+    (UD, "Skill Sets", "leadership", "pm"),
+    (UD, "Skill Sets", "problem solving", "both"),
+    (UD, "Impact on Business Success", "customer retention", "csm"),
+    (UD, "Impact on Business Success", "brand advocacy", "csm"),
+    (UD, "Impact on Business Success", "project success", "pm"),
+    (UD, "Impact on Business Success", "operational efficiency", "pm"),
+    (UD, "Why is it crucial to dispel false information?", "clearing up misconceptions", "both"),
+]
+SITUATIONS = [
+    ("the customer wants training on the new release, who do i loop in?", "csm"),
+    ("the project is two weeks behind, whose problem is that?", "pm"),
+    ("who's supposed to keep the project team motivated?", "pm"),
+    ("who pushes upgrades?", "both"),
+    ("who keeps an eye on progress while the rollout is underway?", "pm"),
+    ("whose job is it to onboard the new account?", "csm"),
+    ("the customer is unhappy with the product, who should reach out?", "csm"),
+    ("who plans the budget and resources for the project?", "pm"),
+    ("who should do the risk assessment for the migration?", "pm"),
+    ("who gathers feedback from customers?", "csm"),
+    ("who drives product adoption?", "csm"),
+    ("who owns renewals?", "both"),
+]
+
+
+@pytest.mark.parametrize(
+    ("article", "section", "item", "owner"), ITEMS, ids=[item for _, _, item, _ in ITEMS]
+)
+def test_every_article_item_has_an_owner_answer(
+    matcher: Matcher, article: str, section: str, item: str, owner: str
+) -> None:
+    match = matcher.match(f"who is responsible for {item}?")
+    assert match.owner == owner, (item, match.owner, match.duty and match.duty.id)
+    assert match.duty is not None and match.duty.sources
+    assert match.entry is not None  # a topic to read more
+
+
+@pytest.mark.parametrize(("question", "owner"), SITUATIONS)
+def test_situations_get_the_owner(matcher: Matcher, question: str, owner: str) -> None:
+    assert matcher.match(question).owner == owner
+
+
+def test_every_cited_section_of_the_items_exists(matcher: Matcher) -> None:
+    articles = matcher.knowledge.articles
+    for article, section, _, _ in ITEMS:
+        assert section in articles[article].sections
