@@ -49,7 +49,7 @@ _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ENTRY_KEYS = {"id", "title", "questions", "answer", "sources", "related", "starter"}
 _DUTY_KEYS = {"id", "owner", "duty", "questions", "why", "other", "topic", "sources"}
 _SUBJECT_KEYS = {"id", "title", "reply", "terms", "patterns", "questions", "suggest"}
-_VOCABULARY_KEYS = {"synonyms", "roles", "who_phrases", "stopwords"}
+_VOCABULARY_KEYS = {"synonyms", "roles", "who_phrases", "yes_no_openers", "stopwords"}
 _ANSWER_KEYS = {"summary", "csm", "pm", "note"}
 _ARTICLE_KEYS = {"id", "title", "publisher", "file", "sections"}
 
@@ -152,7 +152,7 @@ class Subject:
 
     id: str
     title: str
-    reply: str
+    reply: str | None  # None: unrelated to the roles; declined with the usual fallback
     terms: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...]
     questions: tuple[str, ...]
@@ -555,6 +555,9 @@ class _Checker:
             synonyms=dict(synonyms),
             roles=role_phrases,
             who_phrases=tuple(self.word_list(file, document, "who_phrases")),
+            yes_no_openers=frozenset(
+                clean(word) for word in self.word_list(file, document, "yes_no_openers")
+            ),
             stopwords=frozenset(
                 clean(word) for word in self.word_list(file, document, "stopwords")
             ),
@@ -602,7 +605,7 @@ class _Checker:
             self.unknown_keys(file, raw, _SUBJECT_KEYS, "a subject")
             subject_id = self.text(file, raw, "id", required=True, limit=60)
             title = self.text(file, raw, "title", required=True, limit=MAX_TITLE_CHARS)
-            reply = self.text(file, raw, "reply", required=True, limit=MAX_REPLY_CHARS)
+            reply = self.text(file, raw, "reply", required=False, limit=MAX_REPLY_CHARS)
             terms = self.word_list(file, raw, "terms")
             patterns = []
             for text in self.word_list(file, raw, "patterns"):
@@ -612,7 +615,7 @@ class _Checker:
                     self.report(file, raw.line_of("patterns"), f"pattern {text!r}: {error}")
             questions, question_lines = self.questions(file, raw, MIN_DUTY_QUESTIONS)
             suggest = self.text(file, raw, "suggest", required=False, limit=60)
-            if subject_id and title and reply:
+            if subject_id and title:
                 subjects.append(
                     Subject(
                         subject_id,

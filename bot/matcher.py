@@ -52,8 +52,9 @@ class Match:
 
     @property
     def not_covered(self) -> str | None:
-        """The id of the not-covered subject the question was about, or None."""
-        return self.subject.id if self.subject else None
+        """The id of the not-covered subject the question was about, or None (also for a
+        subject unrelated to the roles, which gets the usual fallback)."""
+        return self.subject.id if self.subject and self.subject.reply else None
 
 
 class Matcher:
@@ -65,7 +66,10 @@ class Matcher:
         self.analyzer = Analyzer(knowledge.vocabulary)
         self.documents = documents_of(knowledge)
         self.index = Index(self.documents, self.analyzer, tuning)
-        self.speller = Speller(self.index.surface_words, tuning)
+        # Typos of a synonym ("objectivs") are corrected to it, then expanded like it.
+        self.speller = Speller(
+            self.index.surface_words | knowledge.vocabulary.synonym_words, tuning
+        )
         self.scorer = Scorer(self.index, tuning)
         self._duties = {duty.id: duty for duty in knowledge.duties}
         self._subjects = {subject.id: subject for subject in knowledge.subjects}
@@ -92,31 +96,43 @@ class Matcher:
 
     def closest(self, question: str) -> tuple[Entry, float] | None:
         """The best-scoring entry even below the threshold (for curators), or None if none scores."""
-        ranked = self._ranked(self._terms(self.analyzer.normalize(question).split()))
+        ranked = self._ranked(
+            self.analyzer.terms(self._corrected(self.analyzer.normalize(question)))
+        )
         for position, score in ranked:
             if self.documents[position].kind == ENTRY:
                 return self.knowledge.entries[position], round(score, 1)
         return None
 
-    def _terms(self, words: list[str]) -> list[str]:
-        return self.analyzer.terms([self.speller.correction(word) for word in words])
+    def _corrected(self, normalized: str) -> list[str]:
+        """The words of a normalised question, typos corrected (and synonyms expanded again)."""
+        corrected = " ".join(self.speller.correction(word) for word in normalized.split())
+        return self.analyzer.vocabulary.expand(corrected).split()
 
-    def _ranked(self, terms: list[str]) -> list[tuple[int, float]]:
-        scores = self.scorer.scores(self.scorer.query(terms))
+    def _ranked(self, *term_lists: list[str]) -> list[tuple[int, float]]:
+        """Documents by score, best first; with several readings of a question, each document
+        keeps its best score over them."""
+        scores: dict[int, float] = {}
+        for terms in term_lists:
+            for position, score in self.scorer.scores(self.scorer.query(terms)).items():
+                scores[position] = max(score, scores.get(position, 0.0))
         return sorted(scores.items(), key=lambda item: item[1], reverse=True)
 
     def _decide(self, question: str) -> tuple[str, Decision]:
         normalized = self.analyzer.normalize(question)
-        words = [self.speller.correction(word) for word in normalized.split()]
-        terms = self.analyzer.terms(words)
+        words = self._corrected(normalized)
+        readings = [self.analyzer.terms(words)]
         focus = self._focus(question)
         if focus is not None:
-            words = [self.speller.correction(word) for word in focus.split()]
+            # Context before the question can only help: the asking sentence is scored alone
+            # too, and who-words and not-covered subjects are read in it alone.
+            words = self._corrected(focus)
+            readings.append(self.analyzer.terms(words))
         decision = decide(
-            self._ranked(terms),
+            self._ranked(*readings),
             self.documents,
             asks_who=self.analyzer.asks_who(words),
-            subject_hit=self._subject_hit(words, self.analyzer.terms(words)),
+            subject_hit=self._subject_hit(words, readings[-1]),
             tuning=self.tuning,
         )
         return normalized, decision
@@ -125,8 +141,7 @@ class Matcher:
         """The sentence that asks, normalised, when context comes before it; else None.
 
         "I'm interviewing next week and realised I don't know the role. What is a CSM?" asks
-        what a CSM is, not about interviews: who-words and not-covered subjects are read in
-        the asking sentence, while scoring still uses everything written.
+        what a CSM is, not about interviews.
         """
         sentences = [part for part in _SENTENCE_END.split(question.strip()) if part.strip()]
         if len(sentences) < 2:
@@ -153,6 +168,8 @@ class Matcher:
         match = Match(question, normalized, None, decision.score, suggestions)
         if decision.subject is not None:
             subject = self._subjects[self.documents[decision.subject].key]
+            if subject.reply is None:  # unrelated to the roles: the usual fallback
+                return replace(match, subject=subject, suggestions=())
             suggested = knowledge.get(subject.suggest) if subject.suggest else None
             return replace(match, subject=subject, suggestions=(suggested,) if suggested else ())
         if decision.answer is None:

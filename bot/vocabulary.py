@@ -15,6 +15,7 @@ from bot.normalize import clean
 
 CSM, PM = "csm", "pm"
 ROLES = (CSM, PM)
+ASKS_WHO, ASKS_YES_NO = "who", "yes-no"
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
@@ -32,6 +33,8 @@ class Vocabulary:
     synonyms: Mapping[str, str] = field(default_factory=dict)
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     who_phrases: tuple[str, ...] = ()
+    # A yes/no question that names a role ("is onboarding a pm task?") asks who owns it too.
+    yes_no_openers: frozenset[str] = frozenset()
     stopwords: frozenset[str] = frozenset()
     _synonym_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _role_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -53,6 +56,11 @@ class Vocabulary:
         who = [self.collapse(self.normalize(phrase)) for phrase in self.who_phrases]
         set_(self, "_who_pattern", _phrase_pattern([phrase for phrase in who if phrase]))
 
+    @property
+    def synonym_words(self) -> frozenset[str]:
+        """The one-word shorthands and synonyms, for spelling correction to reach them."""
+        return frozenset(short for short in self.synonyms if " " not in short)
+
     def expand(self, cleaned: str) -> str:
         """Replace shorthands and synonyms in already-cleaned text with the knowledge base's words."""
         if self._synonym_pattern is None:
@@ -73,6 +81,13 @@ class Vocabulary:
             return normalized
         return self._role_pattern.sub(lambda found: self._role_of[found.group(1)], normalized)
 
-    def asks_who(self, collapsed: str) -> bool:
-        """Whether a normalised, role-collapsed question asks which role owns something."""
-        return self._who_pattern is not None and bool(self._who_pattern.search(collapsed))
+    def asks_who(self, collapsed: str) -> str | None:
+        """How a normalised, role-collapsed question asks which role owns something:
+        ASKS_WHO for a "who?" phrase, ASKS_YES_NO for a yes/no question naming a role
+        ("is onboarding a pm task?"), None when it does not ask."""
+        if self._who_pattern is not None and self._who_pattern.search(collapsed):
+            return ASKS_WHO
+        words = collapsed.split()
+        if words and words[0] in self.yes_no_openers and any(word in ROLES for word in words):
+            return ASKS_YES_NO
+        return None

@@ -41,6 +41,6 @@ class Analyzer:
         """Whether a term is a function word (weighs little, finds no candidates)."""
         return term in self.stopwords
 
-    def asks_who(self, words: list[str]) -> bool:
-        """Whether the question asks which role owns something."""
+    def asks_who(self, words: list[str]) -> str | None:
+        """How the question asks which role owns something (see Vocabulary.asks_who)."""
         return self.vocabulary.asks_who(self.vocabulary.collapse(" ".join(words)))

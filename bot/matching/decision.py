@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.matching.index import DUTY, ENTRY, SUBJECT, Document
 from bot.matching.tuning import Tuning
+from bot.vocabulary import ASKS_WHO
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,15 @@ def decide(
     ranked: list[tuple[int, float]],
     documents: list[Document],
     *,
-    asks_who: bool,
+    asks_who: str | None,
     subject_hit: int | None,
     tuning: Tuning,
 ) -> Decision:
-    """Turn a ranking (document position, score; best first) into a decision."""
+    """Turn a ranking (document position, score; best first) into a decision.
+
+    `asks_who` is ASKS_WHO for a "who?" question, ASKS_YES_NO for a yes/no question naming a
+    role (a duty must then fit nearly as well as the best entry), or None.
+    """
     best_score = ranked[0][1] if ranked else 0.0
     if subject_hit is not None:
         return Decision(None, subject_hit, round(best_score, 1))
@@ -50,9 +55,8 @@ def decide(
         return Decision(None, ranked[0][0], round(ranked[0][1], 1))
     if asks_who:
         duty = _best_of_kind(ranked, documents, DUTY)
-        if duty is not None and duty[1] >= max(
-            tuning.who_threshold, best_score - tuning.who_margin
-        ):
+        margin = tuning.who_margin if asks_who == ASKS_WHO else tuning.yes_no_margin
+        if duty is not None and duty[1] >= max(tuning.who_threshold, best_score - margin):
             return _answer(ranked, documents, duty, tuning)
     if not ranked or ranked[0][1] < tuning.threshold:
         score = ranked[0][1] if ranked else 0.0

@@ -161,9 +161,10 @@ class Index:
         self.questions: list[IndexedQuestion] = []
         postings: dict[str, list[int]] = defaultdict(list)
         for document, terms in self._question_terms:
-            if self.documents[document].kind == DUTY:
-                # Who owns a duty is its `owner`; a role named in its example question ("does
-                # the pm do the budget") says nothing about which task is meant.
+            if self.documents[document].kind != ENTRY:
+                # Who owns a duty is its `owner`, and a subject is about pay or tools whoever is
+                # named: a role in their example questions ("does the pm do the budget") says
+                # nothing about which task or subject is meant.
                 terms = [term for term in terms if term not in ROLES]
             weights = {term: self.idf[term] for term in set(terms)}
             position = len(self.questions)

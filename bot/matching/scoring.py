@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.matching.index import DUTY, ENTRY, KINDS, Index
+from bot.matching.index import ENTRY, KINDS, Index
 from bot.matching.tuning import Tuning
 from bot.vocabulary import CSM, PM, ROLES
 
@@ -33,7 +33,7 @@ class Query:
     text: str
 
 
-DUTY_CODE = KINDS.index(DUTY)
+ENTRY_CODE = KINDS.index(ENTRY)
 
 
 class Scorer:
@@ -72,9 +72,9 @@ class Scorer:
 
         Overlap with every example question sharing a term is added up at once over the
         posting arrays; only the best few of each kind are rescored with the costlier signals.
-        Duties are scored without the role words: "does the PM handle onboarding?" asks about
-        onboarding, and its duty is the CSM's; naming a role must not count against it (the
-        index leaves role words out of duties' questions, so only the query's norm differs).
+        Duties and subjects are scored without the role words: "does the PM handle onboarding?"
+        asks about onboarding, and its duty is the CSM's; naming a role must not count against
+        it (the index leaves role words out of their questions, so only the query's norm differs).
         """
         postings = self.index.postings
         known = [term for term in query.weights if term in postings]
@@ -90,7 +90,7 @@ class Scorer:
         )
         candidates = np.flatnonzero(common)
         kinds = self.index.question_kinds[candidates]
-        asked_norm = np.where(kinds == DUTY_CODE, role_free.norm, query.norm)
+        asked_norm = np.where(kinds == ENTRY_CODE, query.norm, role_free.norm)
         shared = common[candidates]
         with np.errstate(divide="ignore", invalid="ignore"):
             overlaps = self._f_beta(
@@ -115,15 +115,15 @@ class Scorer:
         """Combine overlap, coverage and fuzzy similarity into each document's best score."""
         index, tuning = self.index, self.tuning
         documents = index.question_documents[positions]
-        is_duty = index.question_kinds[positions] == DUTY_CODE
+        role_free_kind = index.question_kinds[positions] != ENTRY_CODE
         coverage = self.coverage(query)[documents]
         if role_free is not query:
-            coverage = np.where(is_duty, self.coverage(role_free)[documents], coverage)
+            coverage = np.where(role_free_kind, self.coverage(role_free)[documents], coverage)
         texts = [index.questions[position].text for position in positions.tolist()]
         similarity = process.cdist([query.text], texts, scorer=fuzz.token_sort_ratio)[0]
         if role_free is not query:
             similarity = np.where(
-                is_duty,
+                role_free_kind,
                 process.cdist([role_free.text], texts, scorer=fuzz.token_sort_ratio)[0],
                 similarity,
             )

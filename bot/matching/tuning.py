@@ -27,9 +27,12 @@ class Tuning:
     # A question asking "who?" is answered with a duty's owner when the best duty scores at
     # least this close to the best entry.
     who_margin: float = 12.0
+    # ... and a yes/no question naming a role ("is onboarding a pm task?") when a duty scores
+    # at least this close: it may as well be asking about the topic itself.
+    yes_no_margin: float = 8.0
     # A question asking "who?" may be answered with a duty from this score up: it names a task,
     # and the owner of the closest task is a better answer than none.
-    who_threshold: float = 32.0
+    who_threshold: float = 28.0
     # A question that does not ask "who?" is answered with a duty's owner only when the duty
     # fits this well: a lone shared word ("what time is it" and "time management") is not enough.
     duty_without_who: float = 75.0

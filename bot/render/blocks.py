@@ -375,7 +375,10 @@ def not_covered_message(
 ) -> Message:
     """A kind, specific "the articles don't cover that", with the closest covered topic."""
     title = not_covered_title(subject)
-    blocks: list[Block] = [_section(f"*{title}*\n{subject.reply}"), _context([_asked(question)])]
+    blocks: list[Block] = [
+        _section(f"*{title}*\n{subject.reply or ''}"),
+        _context([_asked(question)]),
+    ]
     buttons = topic_buttons(list(suggestions)[:1], prefix=f"{NOT_COVERED_SUGGESTION}: ")
     if escalate:
         buttons.append(
@@ -383,7 +386,7 @@ def not_covered_message(
         )
     if buttons:
         blocks += _actions(buttons)
-    return _finish(f"{title}. {mrkdwn_to_plain(subject.reply)}", blocks)
+    return _finish(f"{title}. {mrkdwn_to_plain(subject.reply or '')}", blocks)
 
 
 def _unique_topics(entries: Iterable[Entry], exclude: set[str]) -> list[Entry]:

@@ -56,7 +56,7 @@ def render_owner(knowledge: KnowledgeBase, duty: Duty, topic: Entry | None) -> s
 
 def render_not_covered(knowledge: KnowledgeBase, subject: Subject, suggested: Entry | None) -> str:
     """A kind, specific "the articles don't cover that", with the closest covered topic."""
-    parts = [not_covered_title(subject), mrkdwn_to_plain(subject.reply)]
+    parts = [not_covered_title(subject), mrkdwn_to_plain(subject.reply or "")]
     if suggested:
         parts.append(f"{NOT_COVERED_SUGGESTION}:\n{_topic_line(suggested)}")
     return "\n\n".join(parts)
@@ -75,7 +75,7 @@ def render_fallback(knowledge: KnowledgeBase, match: Match) -> str:
 
 def render_match(knowledge: KnowledgeBase, match: Match) -> str:
     """The full terminal answer for a match, with "did you mean" suggestions on close calls."""
-    if match.subject:
+    if match.not_covered and match.subject:
         suggested = match.suggestions[0] if match.suggestions else None
         return render_not_covered(knowledge, match.subject, suggested)
     if match.duty:

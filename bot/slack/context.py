@@ -110,7 +110,7 @@ class BotContext:
 
     def _message(self, answered: Answered, *, shareable: bool) -> Message:
         match = answered.match
-        if match.subject is not None:
+        if match.not_covered and match.subject:
             return not_covered_message(
                 answered.knowledge,
                 match.subject,
