@@ -18,6 +18,8 @@ from bot.matching.index import DUTY, ENTRY, SUBJECT, Document
 from bot.matching.tuning import Tuning
 from bot.vocabulary import ASKS_WHO
 
+EXACT = 99.5  # a score this high means the question is one of the document's own
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -56,7 +58,15 @@ def decide(
     if asks_who:
         duty = _best_of_kind(ranked, documents, DUTY)
         margin = tuning.who_margin if asks_who == ASKS_WHO else tuning.yes_no_margin
-        if duty is not None and duty[1] >= max(tuning.who_threshold, best_score - margin):
+        # A yes/no question a curator wrote under an entry word for word is that entry's.
+        exact_entry = asks_who != ASKS_WHO and any(
+            documents[position].kind == ENTRY and score >= EXACT for position, score in ranked[:3]
+        )
+        if (
+            duty is not None
+            and not exact_entry
+            and duty[1] >= max(tuning.who_threshold, best_score - margin)
+        ):
             return _answer(ranked, documents, duty, tuning)
     if not ranked or ranked[0][1] < tuning.threshold:
         score = ranked[0][1] if ranked else 0.0
