@@ -14,6 +14,7 @@ from dotenv import load_dotenv
 
 from bot import __version__, evaluation
 from bot.answering import SURFACE_CLI, AnswerService, Library
+from bot.conversation import evaluate as followups
 from bot.conversation.service import ConversationService
 from bot.conversation.state import ConversationMemory, MemoryState
 from bot.curation import Curation, report
@@ -121,7 +122,44 @@ def _chat(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Text
     return EXIT_OK
 
 
+def _eval_conversations(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """`eval` on conversation sets: follow-up turns answered with the expected entry."""
+    knowledge = load_knowledge(settings.knowledge_dir)
+    try:
+        named = {str(path): followups.load_conversations(path) for path in args.files}
+    except ValueError as error:
+        print(f"csm-vs-pm: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    scores = {
+        name: followups.score_conversations(sets, followups.conversation_answerer(knowledge))
+        for name, sets in named.items()
+    }
+    if args.json:
+        out.write(json.dumps({n: s.to_json() for n, s in scores.items()}, indent=2) + "\n")
+    else:
+        for name, score in scores.items():
+            out.write(f"== {name}\n{score.summary()}\n\n")
+    failures = [
+        f"{name}: follow-up turns {score.follow_up_accuracy:.1%} is under the minimum "
+        f"{args.min_followup:.1%}"
+        for name, score in scores.items()
+        if args.min_followup is not None and score.follow_up_accuracy < args.min_followup
+    ]
+    for line in failures:
+        print(f"csm-vs-pm eval: {line}", file=sys.stderr)
+    return EXIT_PROBLEM if failures else EXIT_OK
+
+
 def _eval(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    conversation_sets = [path for path in args.files if followups.is_conversation_set(path)]
+    if conversation_sets:
+        if len(conversation_sets) < len(args.files):
+            print(
+                "csm-vs-pm: give conversation sets and question sets to separate eval runs",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        return _eval_conversations(args, settings, out)
     matcher = Matcher(load_knowledge(settings.knowledge_dir))
     try:
         named = {str(path): evaluation.load_cases(path) for path in args.files}
@@ -291,7 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="score the bot on files of questions with expected answers (batch regression test)",
         description="Match every question of each FILE (a YAML list of {q, kind, expect|owner}; "
         "kinds: topic, who, offtopic, hardneg) and print per-kind accuracy and every miss. "
-        "Exit status 1 when a kind falls under a --min-KIND given.",
+        "Exit status 1 when a kind falls under a --min-KIND given. A conversation set (a YAML "
+        "list of {turns: [[message, expected id or null], ...]}) is scored on its follow-up "
+        "turns instead.",
     )
     eval_command.add_argument("files", nargs="+", metavar="FILE", help="YAML question file")
     output = eval_command.add_mutually_exclusive_group()
@@ -309,6 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="SHARE",
             help=f"fail when {kind} accuracy is under SHARE (0-1, or a percentage like 95%%)",
         )
+    eval_command.add_argument(
+        "--min-followup",
+        type=_fraction,
+        metavar="SHARE",
+        help="for conversation sets (items with turns): fail when follow-up turns are under SHARE",
+    )
     eval_command.set_defaults(handler=_eval)
 
     report_command = commands.add_parser(

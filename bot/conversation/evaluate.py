@@ -4,7 +4,8 @@ The set (tests/data/followups.yaml) is a list of conversations, each a list of t
 `[message, expected entry id or null]`. `score_conversations` plays each conversation through an
 answering function with its own conversation key, so no context leaks from one to the next, and
 counts the turns answered with the expected entry; the first turn of each conversation is asked
-with no context, every later turn is a follow-up.
+with no context, every later turn is a follow-up. `csm-vs-pm eval FILE` scores such a file when
+its items have `turns` (`is_conversation_set`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from bot.answering import SURFACE_CLI, AnswerService, Library
+from bot.conversation.service import ConversationService
+from bot.conversation.state import ConversationMemory, MemoryState
+from bot.knowledge import KnowledgeBase
 
 # (conversation key, message) -> the entry id answered, or None when the bot abstained.
 Answerer = Callable[[str, str], "str | None"]
@@ -58,6 +64,46 @@ class FollowUpScore:
         """Share of follow-up turns answered with the expected entry."""
         return self.follow_ups_correct / max(self.follow_ups, 1)
 
+    def to_json(self) -> dict[str, object]:
+        """Figures and misses for `csm-vs-pm eval --json`."""
+        return {
+            "turns": self.turns,
+            "correct": self.correct,
+            "accuracy": self.accuracy,
+            "follow_ups": self.follow_ups,
+            "follow_ups_correct": self.follow_ups_correct,
+            "follow_up_accuracy": self.follow_up_accuracy,
+            "misses": [vars(miss) for miss in self.misses],
+        }
+
+    def summary(self) -> str:
+        """The figures and every miss, for the terminal."""
+        lines = [
+            f"follow-up turns  {self.follow_ups_correct}/{self.follow_ups}  "
+            f"{self.follow_up_accuracy:.1%}",
+            f"all turns        {self.correct}/{self.turns}  {self.accuracy:.1%}",
+        ]
+        lines += [
+            f"  miss: conversation {miss.conversation}, turn {miss.turn}: {miss.text!r} "
+            f"expected {miss.expected}, got {miss.got}"
+            for miss in self.misses
+        ]
+        return "\n".join(lines)
+
+
+def is_conversation_set(path: Path) -> bool:
+    """Whether a YAML file is a conversation set (items with `turns`), not a question set."""
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return (
+        bool(document)
+        and isinstance(document, list)
+        and isinstance(document[0], dict)
+        and ("turns" in document[0])
+    )
+
 
 def load_conversations(path: Path) -> list[list[Turn]]:
     """Read a conversation set; raises ValueError naming the first malformed conversation."""
@@ -89,3 +135,10 @@ def score_conversations(conversations: list[list[Turn]], answer: Answerer) -> Fo
             if not right:
                 score.misses.append(Miss(number, position + 1, turn.text, turn.expected, got))
     return score
+
+
+def conversation_answerer(knowledge: KnowledgeBase) -> Answerer:
+    """Answer as the bot does in a DM: each key its own conversation, context kept in memory."""
+    memory = ConversationMemory(MemoryState())
+    service = ConversationService(AnswerService(Library(knowledge)), memory)
+    return lambda key, text: service.ask(text, key, SURFACE_CLI).answered.match.id
