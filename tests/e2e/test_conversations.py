@@ -93,6 +93,15 @@ def test_a_topic_clicked_in_a_dm_is_what_follow_ups_continue(
     assert header(then.params["blocks"]) == "Skills a Project Manager needs"
 
 
+def test_a_mention_in_a_dm_continues_the_dm(slack_app: RunningApp, fake_slack: FakeSlack) -> None:
+    user, channel = unique("U"), unique("D")
+    mentioned = {**dm(user, channel, f"<@{BOT_USER_ID}> what skills does a csm need"),
+                 "type": "app_mention"}  # fmt: skip
+    ask(slack_app, fake_slack, mentioned)
+    then = ask(slack_app, fake_slack, dm(user, channel, "and for a PM?"))
+    assert header(then.params["blocks"]) == "Skills a Project Manager needs"
+
+
 def test_a_thread_conversation_with_mentions(slack_app: RunningApp, fake_slack: FakeSlack) -> None:
     channel, root = unique("C"), f"{time.time():.6f}"
 

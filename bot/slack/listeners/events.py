@@ -39,9 +39,14 @@ def register(app: App, bot: BotContext) -> None:
     def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if not _from_a_person(event) or not bot.first_time(event):
             return
-        # The bot answers in a thread: that thread is the conversation follow-ups continue.
-        thread = event.get("thread_ts") or event["ts"]
-        conversation = thread_conversation(event["channel"], thread)
+        # The bot answers in a thread: that thread is the conversation follow-ups continue; a
+        # mention in a DM (Slack may send it as a mention) continues the DM's conversation.
+        channel, thread = event["channel"], event.get("thread_ts") or event["ts"]
+        conversation = (
+            dm_conversation(channel)
+            if event.get("channel_type") == "im" or channel.startswith("D")
+            else thread_conversation(channel, thread)
+        )
         reply = bot.converse(
             _question(event, context), conversation, SURFACE_MENTION, event.get("user")
         )
