@@ -182,6 +182,10 @@ def _block_problems(where: str, block: Any) -> list[str]:
         return [f"{where}: unknown block type: {block!r:.80}"]
     kind = block["type"]
     problems: list[str] = []
+    if "accessory" in block:
+        if kind != "section":
+            problems.append(f"{where}: only a section takes an accessory")
+        problems += _button_problems(f"{where}.accessory", block["accessory"])
     if kind == "header":
         problems += _text_problems(f"{where}.text", block.get("text"), MAX_HEADER, {"plain_text"})
     elif kind == "section":
@@ -280,8 +284,14 @@ def check_view(view: dict[str, Any]) -> None:
 
 
 def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every button and menu (not the feedback element)."""
-    return [e for block in blocks if block["type"] == "actions" for e in block["elements"]]
+    """Every button and menu, accessories included (not the feedback element)."""
+    found = []
+    for block in blocks:
+        if block["type"] == "actions":
+            found += block["elements"]
+        elif "accessory" in block:
+            found.append(block["accessory"])
+    return found
 
 
 def feedback(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -370,6 +380,8 @@ def test_the_validator_catches_what_slack_refuses() -> None:
         ("hi", [{"type": "context_actions", "elements": [menu]}]),
         ("hi", [{"type": "actions", "elements": [{**menu, "options": menu["options"] * 101}]}]),
         ("hi", [{"type": "actions", "elements": [{**menu, "options": menu["options"] * 2}]}]),
+        ("hi", [{"type": "section", "text": {"type": "mrkdwn", "text": "s"}, "accessory": thumbs}]),
+        ("hi", [{"type": "divider", "accessory": {**button, "action_id": "a"}}]),
     ]
     for message in bad:
         assert message_problems(message), message
@@ -448,11 +460,12 @@ def test_feedback_values_say_which_and_what(knowledge: KnowledgeBase) -> None:
 def test_a_first_answer_carries_the_greeting(knowledge: KnowledgeBase) -> None:
     entry = knowledge.get("csm-role")
     answer = kit.entry_message(knowledge, entry, question="what is a csm")
-    text, blocks = kit.with_greeting(answer)
+    text, blocks = kit.with_greeting(answer, knowledge)
     check_message((text, blocks))
     assert blocks[0]["text"]["text"] == kit.GREETING and blocks[1:] == answer[1]
+    assert blocks[0]["accessory"]["action_id"] == kit.ACTION_TOUR_START
     assert text.startswith("Welcome!") and entry.title in text
-    fallback = kit.with_greeting(kit.fallback_message(knowledge, "weather?"))
+    fallback = kit.with_greeting(kit.fallback_message(knowledge, "weather?"), knowledge)
     check_message(fallback)
     assert fallback[1][0]["text"]["text"] == kit.GREETING
 
@@ -469,7 +482,7 @@ def test_a_follow_up_says_so_in_one_line(knowledge: KnowledgeBase) -> None:
     assert blocks[1:] == answer[1]
     assert text.startswith(f"Following up on {before.title}: {entry.title}")
     # Greeted and following up at once (a first DM never is, but the order is fixed).
-    both = kit.with_greeting(kit.with_follow_up(answer, before))
+    both = kit.with_greeting(kit.with_follow_up(answer, before), knowledge)
     check_message(both)
     assert both[1][0]["text"]["text"] == kit.GREETING and both[1][1] == blocks[0]
 
@@ -482,6 +495,7 @@ def test_every_button_reaches_a_listener(knowledge: KnowledgeBase) -> None:
         kit.fallback_message(knowledge, "what is the weather", escalate=True),
         kit.help_message(knowledge),
         kit.greeting_message(knowledge),
+        kit.with_greeting(kit.entry_message(knowledge, knowledge.entries[0]), knowledge),
         *tour_messages(knowledge),
     ]
     all_blocks = [blocks for _, blocks in messages] + [kit.home_view(knowledge)["blocks"]]

@@ -281,10 +281,14 @@ def entry_message(
     return _finish(f"{entry.title}: {mrkdwn_to_plain(answer.summary)}", blocks)
 
 
-def with_greeting(message: Message) -> Message:
-    """A first DM's answer: the welcome folded in on top, so it is one message."""
+def with_greeting(message: Message, knowledge: KnowledgeBase) -> Message:
+    """A first DM's answer: the welcome folded in on top, so it is one message, with the tour
+    button beside it (an accessory: the answer's own buttons stay as they were)."""
     text, blocks = message
-    return _finish(f"{mrkdwn_to_plain(GREETING)}\n\n{text}", [_section(GREETING), *blocks])
+    welcome = _section(GREETING)
+    for tour in tour_button(knowledge):
+        welcome["accessory"] = tour
+    return _finish(f"{mrkdwn_to_plain(GREETING)}\n\n{text}", [welcome, *blocks])
 
 
 def with_follow_up(message: Message, context: Entry) -> Message:

@@ -106,7 +106,7 @@ class BotContext:
         message = self._message(answered, shareable=shareable)
         if follow_up is not None:
             message = with_follow_up(message, follow_up)
-        return with_greeting(message) if greeting else message
+        return with_greeting(message, answered.knowledge) if greeting else message
 
     def _message(self, answered: Answered, *, shareable: bool) -> Message:
         match = answered.match

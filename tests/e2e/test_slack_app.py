@@ -136,6 +136,7 @@ def test_first_dm_is_greeted_once_in_one_message(
     assert post.params["channel"] == first["channel"] and "thread_ts" not in post.params
     assert post.params["text"].startswith("Welcome!")
     assert header(post.params["blocks"]) == "What a Project Manager is"
+    assert post.params["blocks"][0]["accessory"]["action_id"] == "tour_start"
     fake_slack.reset()
     slack_app.send_event(direct_message("pm skills", user=first["user"], channel=first["channel"]))
     again = one_post(fake_slack)
