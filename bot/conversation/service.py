@@ -72,7 +72,14 @@ class ConversationService:
                 topic = alone if alone.entry is not None else topic
             if topic.entry is not None:
                 entry = for_role(knowledge, rules, topic.entry, resolution.role)
-                match = replace(topic, question=text, entry=entry)
+                match = replace(
+                    topic,
+                    question=text,
+                    normalized=knowledge.vocabulary.normalize(text),
+                    entry=entry,
+                    # An owner answer about the other role's topic no longer applies.
+                    duty=topic.duty if entry == topic.entry else None,
+                )
         if match is None:  # a new question, or a follow-up that led nowhere: match it alone
             resolution = Resolution(Kind.NEW, text)
             match = snapshot.matcher.match(text)
