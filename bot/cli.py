@@ -116,6 +116,8 @@ def _chat(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Text
                 lead = f"{following_up(used, plain=True)}\n\n" if used else ""
                 out.write(f"{lead}{render_match(knowledge, match)}\n\n")
             out.flush()
+    except KeyboardInterrupt:  # Ctrl+C at the prompt ends the conversation, like Ctrl+D
+        out.write("\n")
     finally:
         if store is not None:
             store.close()

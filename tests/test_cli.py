@@ -392,3 +392,23 @@ def test_chat_reads_standard_input_as_a_script() -> None:
     assert result.returncode == 0, result.stderr
     ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
     assert ids == ["csm-skills", "pm-skills"]
+
+
+def test_chat_at_a_terminal_prompts_and_ends_quietly_on_ctrl_c() -> None:
+    class Terminal(StringIO):
+        """Standard input that is a terminal: one question, then Ctrl+C."""
+
+        def isatty(self) -> bool:
+            return True
+
+        def readline(self, *args: object) -> str:
+            line = super().readline()
+            if not line:
+                raise KeyboardInterrupt
+            return line
+
+    out = StringIO()
+    assert main(["chat"], out=out, stdin=Terminal("what does a csm do\n")) == 0
+    shown = out.getvalue()
+    assert shown.startswith("Hello!") and shown.count("you> ") == 2
+    assert "What a Customer Success Manager is" in shown and shown.endswith("\n")
