@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.curation.backends.sqlite import SqliteBackend
 from bot.curation.report import build_report, render_text
 from bot.curation.store import QuestionStore
 from bot.knowledge import load_knowledge
@@ -53,7 +54,7 @@ def main() -> None:
     match = matcher.match("what does a csm do")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
-        with QuestionStore(path, salt="bench", busy_timeout=1.0) as store:
+        with QuestionStore(SqliteBackend(path), salt="bench", writer_timeout=1.0) as store:
             store.flush()
             free = record_latency(store, match, 2000)
             store.flush()
@@ -91,7 +92,9 @@ def main() -> None:
             )
         for suggest in (False, True):
             started = time.perf_counter()
-            report = build_report(path, timedelta(days=1), knowledge=knowledge, suggest=suggest)
+            report = build_report(
+                SqliteBackend(path), timedelta(days=1), knowledge=knowledge, suggest=suggest
+            )
             render_text(report, suggest=suggest)
             print(
                 f"report{' --suggest' if suggest else ''}: {report.asked} questions, "

@@ -18,8 +18,10 @@ from bot.conversation import evaluate as followups
 from bot.conversation.service import ConversationService
 from bot.conversation.state import ConversationMemory, MemoryState
 from bot.curation import Curation, report
+from bot.curation.backends import StoreError
 from bot.curation.store import QuestionStore
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge, read_knowledge
+from bot.logs import configure_logging
 from bot.matcher import Match, Matcher
 from bot.render.common import following_up
 from bot.render.text import render_match, render_topics
@@ -234,25 +236,32 @@ def _kb_check(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: 
 
 
 def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
     mode = settings.serve_mode(args.mode)
     settings.require_slack(mode)
     # Imported here: the offline commands must not need Slack's libraries to start quickly.
     from bot.slack.app import build_app
-    from bot.slack.server import serve_http, serve_socket
+    from bot.slack.server import Shutdown, finish_listeners, serve_http, serve_socket
 
     library = Library(load_knowledge(settings.knowledge_dir))
+    shutdown = Shutdown(settings.shutdown_timeout).install()
     curation = Curation.start(settings, library)
+    app = None
     try:
-        app = build_app(settings, AnswerService(library, curation.store), curation.store)
+        store = curation.store
+        app = build_app(settings, AnswerService(library, store), store)
         if mode == MODE_SOCKET:
-            serve_socket(app, settings.app_token or "")
+            serve_socket(
+                app, settings.app_token or "", shutdown, store.health, settings.health_port
+            )
         else:
-            serve_http(app, settings.port)
+            serve_http(app, settings.port, shutdown, store.health)
     finally:
-        curation.stop()
+        if app is not None:
+            shutdown.request()  # also when serving ended another way: the same bounded stop
+            finish_listeners(app, shutdown.remaining())
+        curation.stop(shutdown.remaining())
+    logging.getLogger(__name__).info("stopped")
     return EXIT_OK
 
 
@@ -405,6 +414,9 @@ def main(
     except ConfigError as error:
         print(f"csm-vs-pm: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreError as error:
+        print(f"csm-vs-pm: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
     except KnowledgeError as error:
         for problem in error.problems:
             print(f"csm-vs-pm: invalid knowledge base: {problem}", file=sys.stderr)

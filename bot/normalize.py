@@ -32,7 +32,9 @@ def strip_slack_markup(text: str) -> str:
 
 
 def fold_accents(text: str) -> str:
-    """ "résumé" -> "resume": people type accents, or leave them out, either way."""
+    """Accents dropped ("résumé" -> "resume"): people type them, or leave them out."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 

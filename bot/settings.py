@@ -13,17 +13,27 @@ from pathlib import Path
 
 ENV_KNOWLEDGE_DIR = "KNOWLEDGE_DIR"
 ENV_LOG_LEVEL = "LOG_LEVEL"
+ENV_LOG_FORMAT = "LOG_FORMAT"
+LOG_FORMATS = ("text", "json")
 # Slack (bot/slack): credentials, where the Web API lives, and the HTTP port.
 ENV_BOT_TOKEN = "SLACK_BOT_TOKEN"
 ENV_SIGNING_SECRET = "SLACK_SIGNING_SECRET"
 ENV_APP_TOKEN = "SLACK_APP_TOKEN"
 ENV_API_URL = "SLACK_API_URL"
 ENV_PORT = "PORT"
+# Socket Mode has no HTTP server of its own; with this set it serves GET /healthz there.
+ENV_HEALTH_PORT = "HEALTH_PORT"
+# How long `serve` may take to stop on SIGTERM / SIGINT: finish requests, write queued records.
+ENV_SHUTDOWN_TIMEOUT = "SHUTDOWN_TIMEOUT"
+DEFAULT_SHUTDOWN_TIMEOUT = 10.0
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 MODE_HTTP, MODE_SOCKET = "http", "socket"
 # The curators' loop (bot/curation): where questions are recorded and for how long.
 ENV_DATABASE_PATH = "DATABASE_PATH"
+# postgresql://user:password@host:port/database selects PostgreSQL instead of the SQLite file.
+ENV_DATABASE_URL = "DATABASE_URL"
+_DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
 ENV_LOG_QUESTIONS = "LOG_QUESTIONS"
 ENV_RETENTION_DAYS = "RETENTION_DAYS"
 ENV_USER_HASH_SALT = "USER_HASH_SALT"
@@ -83,6 +93,8 @@ class Settings:
 
     knowledge_dir: Path
     log_level: str = "INFO"
+    log_format: str = "text"
+    database_url: str | None = None
     database_path: Path = field(default_factory=lambda: default_database_path(os.environ))
     log_questions: bool = True
     retention_days: int = DEFAULT_RETENTION_DAYS
@@ -94,6 +106,8 @@ class Settings:
     app_token: str | None = None
     api_url: str = DEFAULT_API_URL
     port: int = DEFAULT_PORT
+    health_port: int | None = None
+    shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT
 
     @property
     def slack_configured(self) -> bool:
@@ -134,9 +148,17 @@ class Settings:
             raise ConfigError(
                 f"{ENV_LOG_LEVEL}={log_level!r} is not a log level; use DEBUG, INFO, WARNING or ERROR"
             )
+        log_format = environ.get(ENV_LOG_FORMAT, "").strip().lower() or "text"
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(
+                f"{ENV_LOG_FORMAT}={log_format!r} is not a log format; use text or json"
+            )
+        health_port = environ.get(ENV_HEALTH_PORT, "").strip()
         return cls(
             knowledge_dir=Path(knowledge_dir) if knowledge_dir else default_knowledge_dir(),
             log_level=log_level,
+            log_format=log_format,
+            database_url=_database_url(environ.get(ENV_DATABASE_URL, "").strip()),
             database_path=Path(
                 environ.get(ENV_DATABASE_PATH) or default_database_path(environ)
             ).expanduser(),
@@ -151,7 +173,9 @@ class Settings:
             signing_secret=environ.get(ENV_SIGNING_SECRET, "").strip() or None,
             app_token=environ.get(ENV_APP_TOKEN, "").strip() or None,
             api_url=_api_url(environ.get(ENV_API_URL, "").strip() or DEFAULT_API_URL),
-            port=_port(environ.get(ENV_PORT, "").strip()),
+            port=_port(ENV_PORT, environ.get(ENV_PORT, "").strip()) or DEFAULT_PORT,
+            health_port=_port(ENV_HEALTH_PORT, health_port),
+            shutdown_timeout=_seconds(environ, ENV_SHUTDOWN_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT),
         )
 
 
@@ -172,9 +196,33 @@ def _api_url(value: str) -> str:
     return value if value.endswith("/") else value + "/"
 
 
-def _port(value: str) -> int:
+def _port(name: str, value: str) -> int | None:
     if not value:
-        return DEFAULT_PORT
+        return None
     if not value.isdigit() or not 0 < int(value) < 65536:
-        raise ConfigError(f"{ENV_PORT}={value!r} is not a port number; use e.g. {DEFAULT_PORT}")
+        raise ConfigError(f"{name}={value!r} is not a port number; use e.g. {DEFAULT_PORT}")
     return int(value)
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise ConfigError(f"{name}={value!r} is not a number of seconds; use e.g. {default:g}")
+    return seconds
+
+
+def _database_url(value: str) -> str | None:
+    if not value:
+        return None
+    if not value.startswith(_DATABASE_URL_SCHEMES):
+        raise ConfigError(
+            f"{ENV_DATABASE_URL} must be a postgresql://user:password@host/database URL; "
+            f"leave it unset to use the SQLite file at {ENV_DATABASE_PATH}"
+        )
+    return value

@@ -15,8 +15,8 @@ from bot.matcher import Matcher
 from tests.conftest import DEV_QUESTIONS, HELDOUT_QUESTIONS
 
 FLOORS = {
-    DEV_QUESTIONS: {"topic": 0.90, "who": 0.85, "offtopic": 0.88, "hardneg": 0.92},
-    HELDOUT_QUESTIONS: {"topic": 0.74, "who": 0.73, "offtopic": 0.94, "hardneg": 0.87},
+    DEV_QUESTIONS: {"topic": 0.88, "who": 0.85, "offtopic": 0.97, "hardneg": 0.94},
+    HELDOUT_QUESTIONS: {"topic": 0.84, "who": 0.83, "offtopic": 0.97, "hardneg": 0.84},
 }
 
 

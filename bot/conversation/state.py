@@ -1,9 +1,10 @@
-"""Conversation state kept in the question store's database: context, tour progress, quiz answers.
+"""Conversation state kept in the store's database: context, tour progress, quiz answers.
 
 Everything is written through `StateStore`, a small expiring key-value interface (the question
-store implements it in SQLite; `MemoryState` serves the offline `chat`). Keys never hold a raw
-Slack user id: tour progress is filed under a salted hash of it, with the salt itself kept in
-the store, so progress survives restarts and is shared by every process using the database.
+store implements it on SQLite or PostgreSQL; `MemoryState` serves the offline `chat`), so it
+survives restarts and is shared by every process using the database. Keys never hold a raw
+Slack user or channel id: they are hashed by a `KeyHasher`, the store's own (its salt never
+lives in the database) when serving, else one with a salt of this process.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from bot.settings import DEFAULT_CONVERSATION_TTL
 
 # Tour progress is kept long enough to come back after a holiday.
 TOUR_TTL = 90 * 24 * 3600
-_SALT_KEY = "conversation:salt"
-_SALT_TTL = 100 * 365 * 24 * 3600
+# (namespace, id) -> a key that does not reveal the id; `QuestionStore.key` is one.
+KeyHasher = Callable[[str, str], str]
 
 
 class StateStore(Protocol):
@@ -31,8 +32,8 @@ class StateStore(Protocol):
     def get_state(self, key: str) -> str | None:
         """The value stored under `key`, or None if there is none or it has expired."""
 
-    def put_state(self, key: str, value_json: str, ttl_seconds: float) -> None:
-        """Store `value_json` under `key` for `ttl_seconds`, replacing what was there."""
+    def put_state(self, key: str, value_json: str, ttl: float | None = None) -> object:
+        """Store `value_json` under `key` for `ttl` seconds, replacing what was there."""
 
 
 class QuizRecorder(Protocol):
@@ -60,9 +61,11 @@ class MemoryState:
             value, expires = self._values.get(key, (None, 0.0))
             return value if value is not None and expires > self._clock() else None
 
-    def put_state(self, key: str, value_json: str, ttl_seconds: float) -> None:
+    def put_state(self, key: str, value_json: str, ttl: float | None = None) -> bool:
         with self._lock:
-            self._values[key] = (value_json, self._clock() + ttl_seconds)
+            expires = float("inf") if ttl is None else self._clock() + ttl
+            self._values[key] = (value_json, expires)
+        return True
 
     def record_quiz_answer(self, question_id: str, correct: bool, user_id: str | None) -> None:
         with self._lock:
@@ -72,14 +75,19 @@ class MemoryState:
 class ConversationMemory:
     """The entry each conversation last answered, and each person's tour progress."""
 
-    def __init__(self, store: StateStore, ttl_seconds: float = DEFAULT_CONVERSATION_TTL) -> None:
+    def __init__(
+        self,
+        store: StateStore,
+        ttl_seconds: float = DEFAULT_CONVERSATION_TTL,
+        hash_key: KeyHasher | None = None,
+    ) -> None:
         self.store = store
         self.ttl_seconds = ttl_seconds
-        self._salt: str | None = None
+        self._hash_key = hash_key or _process_hasher()
 
     def last_entry(self, conversation: str) -> str | None:
         """The entry id this conversation last answered, if it is still fresh."""
-        raw = self.store.get_state(f"context:{conversation}")
+        raw = self.store.get_state(self._hash_key("context", conversation))
         try:
             entry_id = json.loads(raw)["entry"] if raw else None
         except (ValueError, TypeError, KeyError):
@@ -89,30 +97,28 @@ class ConversationMemory:
     def remember(self, conversation: str, entry_id: str) -> None:
         """The conversation just answered `entry_id`; it expires after the TTL without a message."""
         self.store.put_state(
-            f"context:{conversation}", json.dumps({"entry": entry_id}), self.ttl_seconds
+            self._hash_key("context", conversation),
+            json.dumps({"entry": entry_id}),
+            self.ttl_seconds,
         )
 
     def tour_progress(self, user_id: str) -> str | None:
         """The stored tour progress (JSON) of a person."""
-        return self.store.get_state(self._tour_key(user_id))
+        return self.store.get_state(self._hash_key("tour", user_id))
 
     def save_tour_progress(self, user_id: str, progress_json: str) -> None:
         """Keep a person's tour progress, so "Start the tour" resumes."""
-        self.store.put_state(self._tour_key(user_id), progress_json, TOUR_TTL)
+        self.store.put_state(self._hash_key("tour", user_id), progress_json, TOUR_TTL)
 
-    def _tour_key(self, user_id: str) -> str:
-        digest = hmac.new(self._salt_value().encode(), user_id.encode(), hashlib.sha256)
-        return f"tour:{digest.hexdigest()}"
 
-    def _salt_value(self) -> str:
-        if not self._salt:
-            salt = self.store.get_state(_SALT_KEY)
-            if salt is None:
-                self.store.put_state(_SALT_KEY, json.dumps(secrets.token_hex(16)), _SALT_TTL)
-                # Read back: when two processes race, both go on with whichever salt was kept.
-                salt = self.store.get_state(_SALT_KEY) or "null"
-            self._salt = json.loads(salt)
-        return self._salt
+def _process_hasher() -> KeyHasher:
+    """Keys hashed under a salt of this process: for state that lives no longer than it."""
+    salt = secrets.token_bytes(16)
+
+    def hash_key(namespace: str, raw: str) -> str:
+        return f"{namespace}:{hmac.new(salt, raw.encode(), hashlib.sha256).hexdigest()}"
+
+    return hash_key
 
 
 def dm_conversation(channel: str) -> str:

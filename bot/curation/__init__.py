@@ -1,7 +1,8 @@
 """The curators' loop: record questions and feedback, report on them, reload knowledge live.
 
 - `store.QuestionStore` records what the bot was asked (a `Recorder` for `AnswerService`),
-  through a background writer so an answer never waits on the database.
+  through a background writer so an answer never waits on the database, and keeps what the Slack
+  layer must do once (claims) and small state, on SQLite or PostgreSQL (`backends`).
 - `report.build_report` / `report.render` turn the records into what to add to the knowledge base.
 - `reload.KnowledgeWatcher` notices edits to `knowledge/*.yaml` and swaps in the new knowledge
   base only when it is valid.
@@ -16,8 +17,11 @@ from dataclasses import dataclass
 
 from bot.answering import Library
 from bot.curation.reload import KnowledgeWatcher
-from bot.curation.store import QuestionStore
+from bot.curation.store import DEFAULT_CLOSE_TIMEOUT, QuestionStore
 from bot.settings import Settings
+
+# Even a stop that spent its time on requests gives the store this long to write what is queued.
+MIN_CLOSE_TIMEOUT = 1.0
 
 
 @dataclass
@@ -36,7 +40,7 @@ class Curation:
         store = QuestionStore.from_settings(settings)
         return cls(store, KnowledgeWatcher(settings.knowledge_dir, library).start())
 
-    def stop(self) -> None:
-        """Stop watching, then write what is queued (bounded wait)."""
+    def stop(self, timeout: float = DEFAULT_CLOSE_TIMEOUT) -> None:
+        """Stop watching, then write what is queued and close the store, within `timeout` s."""
         self.watcher.stop()
-        self.store.close()
+        self.store.close(max(timeout, MIN_CLOSE_TIMEOUT))

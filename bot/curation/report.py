@@ -9,7 +9,8 @@ also names the entry it came closest to and the YAML line that would add it as a
 JSON keys: since, until (ISO 8601 UTC), database, asked, answered, answer_rate (0-1, null when
 nothing was asked), unanswered_without_text (recorded with LOG_QUESTIONS=0), unanswered (list of
 {example, count, phrasings, closest}; closest is null or {id, title, file, line, score, yaml}),
-not_helpful (list of {id, title, not_helpful, helpful}), topics (list of {id, title, count}),
+not_helpful (list of {id, title, not_helpful, helpful}: how many distinct people voted each
+way on that entry's answers, so one person clicking 21 times counts once), topics (list of {id, title, count}),
 quiz_missed (list of {id, question, missed, answered}: the tour quiz questions most often
 answered wrong).
 
@@ -26,15 +27,14 @@ import csv
 import io
 import json
 import re
-import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.curation.store import has_table, timestamp, utc_now
+from bot.curation.backends import SqlBackend, StoreError
+from bot.curation.store import open_backend, timestamp, utc_now
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.matcher import Matcher
 from bot.settings import Settings
@@ -186,7 +186,7 @@ def closest_entry(matcher: Matcher, question: str) -> Closest | None:
 
 
 def build_report(
-    database: Path,
+    backend: SqlBackend,
     period: timedelta,
     *,
     knowledge: KnowledgeBase | None = None,
@@ -194,23 +194,27 @@ def build_report(
     limit: int = DEFAULT_LIMIT,
     now: datetime | None = None,
 ) -> Report:
-    """Read the store for the `period` up to `now`; a missing database is an empty report."""
+    """Read the store for the `period` up to `now`; a database never written is an empty report.
+
+    Raises StoreError, in one line, when the database cannot be read.
+    """
     until = now or utc_now()
     since = until - period
-    empty = Report(str(database), since, until)
-    if not Path(database).is_file():
-        return empty
-    connection = sqlite3.connect(database, timeout=5.0)
+    empty = Report(backend.where, since, until)
     try:
-        if not has_table(connection, "questions"):
+        if not backend.exists() or not backend.has_table("questions"):
             return empty
-        return _read(connection, empty, knowledge, suggest, limit)
-    finally:
-        connection.close()
+        return _read(backend, empty, knowledge, suggest, limit)
+    except StoreError:
+        raise
+    except Exception as error:
+        raise StoreError(
+            f"cannot read the database at {backend.where}: {backend.describe(error)}"
+        ) from None
 
 
 def _read(
-    connection: sqlite3.Connection,
+    backend: SqlBackend,
     empty: Report,
     knowledge: KnowledgeBase | None,
     suggest: bool,
@@ -218,46 +222,50 @@ def _read(
 ) -> Report:
     window = (timestamp(empty.since), timestamp(empty.until))
     in_window = "asked_at >= ? AND asked_at <= ?"
-    asked, answered, without_text = connection.execute(
+    ((asked, answered, without_text),) = backend.read(
         f"""SELECT count(*), count(entry_id),
-            coalesce(sum(entry_id IS NULL AND question IS NULL), 0)
+            count(*) FILTER (WHERE entry_id IS NULL AND question IS NULL)
             FROM questions WHERE {in_window}""",
         window,
-    ).fetchone()
-    texts = connection.execute(
+    )
+    texts = backend.read(
         f"""SELECT question, count(*) FROM questions
             WHERE {in_window} AND entry_id IS NULL AND question IS NOT NULL AND question != ''
             GROUP BY question""",
         window,
-    ).fetchall()
-    votes = connection.execute(
-        """SELECT q.entry_id, sum(f.helpful = 0) AS bad, sum(f.helpful = 1) AS good
+    )
+    # People, not clicks: one person voting on many answers of a topic counts once.
+    not_helpful_voters = "count(DISTINCT f.voter) FILTER (WHERE f.helpful = 0)"
+    votes = backend.read(
+        f"""SELECT q.entry_id, {not_helpful_voters} AS bad,
+            count(DISTINCT f.voter) FILTER (WHERE f.helpful = 1) AS good
             FROM feedback f JOIN questions q ON q.id = f.question_id
             WHERE f.given_at >= ? AND f.given_at <= ? AND q.entry_id IS NOT NULL
-            GROUP BY q.entry_id HAVING bad > 0
+            GROUP BY q.entry_id HAVING {not_helpful_voters} > 0
             ORDER BY bad DESC, good ASC, q.entry_id LIMIT ?""",
         (*window, limit),
-    ).fetchall()
-    topics = connection.execute(
+    )
+    topics = backend.read(
         f"""SELECT entry_id, count(*) AS asked FROM questions
             WHERE {in_window} AND entry_id IS NOT NULL
             GROUP BY entry_id ORDER BY asked DESC, entry_id LIMIT ?""",
         (*window, limit),
-    ).fetchall()
+    )
 
     def title(entry_id: str) -> str:
         entry = knowledge.get(entry_id) if knowledge else None
         return entry.title if entry else entry_id
 
+    missed = "count(*) FILTER (WHERE correct = 0)"
     quiz = (
-        connection.execute(
-            """SELECT question_id, sum(correct = 0) AS missed, count(*) FROM quiz_answers
+        backend.read(
+            f"""SELECT question_id, {missed} AS missed, count(*) AS answered FROM quiz_answers
                 WHERE answered_at >= ? AND answered_at <= ?
-                GROUP BY question_id HAVING missed > 0
-                ORDER BY missed DESC, count(*) DESC, question_id LIMIT ?""",
+                GROUP BY question_id HAVING {missed} > 0
+                ORDER BY missed DESC, answered DESC, question_id LIMIT ?""",
             (*window, limit),
-        ).fetchall()
-        if has_table(connection, "quiz_answers")
+        )
+        if backend.has_table("quiz_answers")
         else []
     )
     tour = knowledge.companions.tour if knowledge and knowledge.companions else None
@@ -493,11 +501,11 @@ def run(args: argparse.Namespace, settings: Settings) -> str:
         if args.suggest:
             raise
         knowledge = None
-    report = build_report(
-        settings.database_path,
-        args.since,
-        knowledge=knowledge,
-        suggest=args.suggest,
-        limit=args.limit,
-    )
+    backend = open_backend(settings)
+    try:
+        report = build_report(
+            backend, args.since, knowledge=knowledge, suggest=args.suggest, limit=args.limit
+        )
+    finally:
+        backend.close()
     return render(report, args.format, suggest=args.suggest)

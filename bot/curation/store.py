@@ -1,104 +1,66 @@
-"""The question store: every question and vote, in SQLite, written off the answer path.
+"""The store: every question and vote, what was done once, and small state, off the answer path.
 
-`QuestionStore` implements `bot.answering.Recorder`. `record_question` only builds a row and puts
-it on a bounded queue, so it returns at once with a pre-generated id even when the database is
-locked or its disk is full; one writer thread drains the queue in batches, one transaction each.
-A write that fails is logged (one line) and dropped, never raised; a full queue drops the new
-record with a warning instead of blocking.
+`QuestionStore` implements `bot.answering.Recorder` on a `SqlBackend` (SQLite by default,
+PostgreSQL with `DATABASE_URL`). `record_question` only builds a row and puts it on a bounded
+queue, so it returns at once with a pre-generated id even when the database is locked, slow or
+down. One writer thread drains the queue in batches, one transaction each. A write that fails
+for a reason that may clear (a lock, a lost connection, a full disk) is kept and retried with a
+growing pause, so nothing is lost while the database is busy; failures are logged at most every
+`WARNING_EVERY` seconds, with a count. A full queue drops the new record, counted the same way.
+`close` writes what is queued, retrying until its deadline. A vote on a question id the database
+does not hold is retried for `VOTE_PATIENCE` seconds (another replica may not have written the
+question yet), then refused and counted.
 
-The database runs in WAL mode with a busy timeout, so threads of one process and several
-processes sharing the file all get their rows in. Slack user ids are stored only as an HMAC
-(SHA-256) under a salt that comes from `USER_HASH_SALT` or is generated once and kept in the
-database's `meta` table. With `LOG_QUESTIONS=0` the question text is not stored at all. Rows
-older than the retention period are pruned when the store opens and then once a day.
+Opening the store checks the database for real (creates the schema, writes its version): a
+database that cannot be used stops the start with one line (`StoreError`).
 
-Schema (times are UTC, ISO 8601 with milliseconds, so they sort as text):
+For the Slack layer, `claim` ("has anyone done this yet?") and the state methods (`get_state`,
+`put_state`, `add_state`, `delete_state`: small JSON values by key, optionally expiring) answer
+within about a millisecond, shared by every process on the same database. When the database
+cannot answer they return None / False at once (and stop asking it for `RETRY_AFTER` seconds),
+so callers can fall back instead of waiting.
 
-    questions(id, asked_at, surface, entry_id, score, suggestions, question, user_hash)
-        entry_id NULL when the bot abstained; suggestions a JSON list of entry ids;
-        question the normalised text, NULL when LOG_QUESTIONS=0
-    feedback(question_id, voter, helpful, given_at)
-        one vote per question and voter (a later click replaces it); voter is the user hash,
-        '' when anonymous
-    meta(key, value)
-        schema_version, user_hash_salt
-    state(key, value, expires_at)
-        conversation state (bot.conversation.state): a JSON value per key until it expires;
-        created on first use, read and written at once (not through the writer thread)
-    quiz_answers(question_id, correct, user_hash, answered_at)
-        one row per answer to a tour quiz question; created on first use
+Privacy: Slack user ids are stored only as an HMAC (SHA-256) under a salt that never lives in the
+database (`USER_HASH_SALT`, else a 0600 file beside the SQLite file); `key` hashes any id that
+goes into a claim or a state key the same way. With `LOG_QUESTIONS=0` no question text is stored.
+Rows older than the retention period are pruned when the store opens and then once a day.
 """
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import hmac
 import json
 import logging
 import queue
-import secrets
-import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 
+from bot.curation.backends import WRITER_TIMEOUT, SqlBackend, StoreError
 from bot.matcher import Match
 from bot.settings import DEFAULT_RETENTION_DAYS, Settings
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
-DEFAULT_BUSY_TIMEOUT = 5.0  # seconds a write waits for another writer before giving up
 DEFAULT_QUEUE_SIZE = 10_000
 DEFAULT_CLOSE_TIMEOUT = 5.0
 PRUNE_EVERY = 24 * 3600.0
-DROP_WARNING_EVERY = 10.0  # seconds between warnings about dropped records, so logs never flood
+WARNING_EVERY = 10.0  # seconds between repeated warnings of one kind, so logs never flood
+RETRY_AFTER = 5.0  # seconds answer-path calls skip a database that just failed
+HEALTH_CACHE = 1.0  # seconds a /healthz probe of the database is reused
 _BATCH_SIZE = 500
 _IDLE_TICK = 1.0  # how often an idle writer wakes to see whether pruning is due
-_SALT_KEY = "user_hash_salt"
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS questions (
-        id TEXT PRIMARY KEY,
-        asked_at TEXT NOT NULL,
-        surface TEXT NOT NULL,
-        entry_id TEXT,
-        score REAL NOT NULL,
-        suggestions TEXT NOT NULL DEFAULT '[]',
-        question TEXT,
-        user_hash TEXT
-    )""",
-    "CREATE INDEX IF NOT EXISTS questions_asked_at ON questions (asked_at)",
-    """CREATE TABLE IF NOT EXISTS feedback (
-        question_id TEXT NOT NULL,
-        voter TEXT NOT NULL,
-        helpful INTEGER NOT NULL,
-        given_at TEXT NOT NULL,
-        PRIMARY KEY (question_id, voter)
-    )""",
-    "CREATE INDEX IF NOT EXISTS feedback_given_at ON feedback (given_at)",
-)
-_INSERT_QUESTION = "INSERT OR IGNORE INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-_STATE_TABLE = """CREATE TABLE IF NOT EXISTS state (
-    key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at TEXT NOT NULL)"""
-_QUIZ_TABLE = """CREATE TABLE IF NOT EXISTS quiz_answers (
-    question_id TEXT NOT NULL, correct INTEGER NOT NULL, user_hash TEXT, answered_at TEXT NOT NULL)"""
-_UPSERT_STATE = """INSERT INTO state VALUES (?, ?, ?)
-    ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at"""
-# Expired state rows are deleted every this many writes, so the table does not grow forever.
-_STATE_SWEEP_EVERY = 200
-_UPSERT_FEEDBACK = """INSERT INTO feedback VALUES (?, ?, ?, ?)
-    ON CONFLICT (question_id, voter) DO UPDATE SET helpful = excluded.helpful,
-    given_at = excluded.given_at"""
-
-Connect = Callable[[str], sqlite3.Connection]
+_MAX_BACKOFF = 1.0
+_QUICK_FAILURE = 0.1  # seconds: a failure this fast is a broken connection, not a stuck database
+# A vote can reach the database before its question: another replica's writer may be behind
+# (its database was locked, say). Such a vote is retried this long before it is refused.
+VOTE_PATIENCE = 60.0
+_VOTE_RETRY_EVERY = 1.0
 
 
 def utc_now() -> datetime:
@@ -117,66 +79,69 @@ def hash_user(salt: str, user_id: str | None) -> str | None:
     return hmac.new(salt.encode(), user_id.encode(), hashlib.sha256).hexdigest()
 
 
-def _default_connect(path: str) -> sqlite3.Connection:
-    return sqlite3.connect(path, check_same_thread=False)
+def open_backend(settings: Settings) -> SqlBackend:
+    """The backend `settings` select: PostgreSQL for `DATABASE_URL`, else the SQLite file."""
+    if settings.database_url:
+        # Imported only here: psycopg is not needed by anyone using the SQLite file.
+        from bot.curation.backends.postgres import PostgresBackend
+
+        return PostgresBackend(settings.database_url)
+    from bot.curation.backends.sqlite import SqliteBackend
+
+    return SqliteBackend(settings.database_path)
 
 
-@contextmanager
-def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT: take the write lock up front (waiting up to the busy timeout)."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield connection
-    except BaseException:
-        if connection.in_transaction:  # SQLite may already have rolled back (disk full)
-            connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
+class SharedState(Protocol):
+    """What every process on one database agrees on: claims and small JSON values by key.
+
+    `QuestionStore` implements it; the Slack layer depends on this, so a test can pass its own.
+    None (or False for put/delete) means the database could not be asked: fall back, never wait.
+    """
+
+    def key(self, namespace: str, *parts: str) -> str:
+        """A key for ids that must not be stored raw (users, channels): a salted hash."""
+        ...
+
+    def claim(self, key: str, ttl: float) -> bool | None:
+        """True for exactly one caller per key until `ttl` seconds pass."""
+        ...
+
+    def add_state(self, key: str, value_json: str, ttl: float | None = None) -> bool | None:
+        """Store a value unless a live one is there; True if stored."""
+        ...
+
+    def put_state(self, key: str, value_json: str, ttl: float | None = None) -> bool:
+        """Store a value, replacing any."""
+        ...
+
+    def get_state(self, key: str) -> str | None:
+        """The live value under `key`, or None."""
+        ...
+
+    def delete_state(self, key: str) -> bool:
+        """Forget `key`."""
+        ...
 
 
-def open_database(
-    path: Path, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, connect: Connect = _default_connect
-) -> sqlite3.Connection:
-    """Open (creating it and its folder if needed) the database, in WAL mode with the schema."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = connect(str(path))
-    try:
-        connection.isolation_level = None  # transactions are explicit, see `transaction`
-        connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        with transaction(connection):
-            for statement in _SCHEMA:
-                connection.execute(statement)
-            connection.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
-            )
-    except BaseException:
-        connection.close()
-        raise
-    return connection
+class Throttled:
+    """Counts occurrences of one problem and logs them at once, then at most every `every` s."""
 
+    def __init__(self, level: int = logging.WARNING, every: float = WARNING_EVERY) -> None:
+        self._level = level
+        self._every = every
+        self._lock = threading.Lock()
+        self._count = 0
+        self._last = float("-inf")
 
-def prune(connection: sqlite3.Connection, retention_days: int, now: datetime) -> int:
-    """Delete questions and votes older than the retention period; return how many went."""
-    cutoff = timestamp(now - timedelta(days=retention_days))
-    with transaction(connection):
-        questions = connection.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))
-        votes = connection.execute("DELETE FROM feedback WHERE given_at < ?", (cutoff,))
-        quiz = 0
-        if has_table(connection, "quiz_answers"):
-            quiz = connection.execute(
-                "DELETE FROM quiz_answers WHERE answered_at < ?", (cutoff,)
-            ).rowcount
-    return questions.rowcount + votes.rowcount + quiz
-
-
-def has_table(connection: sqlite3.Connection, name: str) -> bool:
-    """Whether the database has this table (some are created on first use)."""
-    found = connection.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ).fetchone()
-    return found is not None
+    def __call__(self, message: str, count: int = 1) -> None:
+        """Note `count` occurrences; `message` is logged with the total since the last line."""
+        with self._lock:
+            self._count += count
+            now = time.monotonic()
+            if now - self._last < self._every:
+                return
+            total, self._count, self._last = self._count, 0, now
+        logger.log(self._level, "store: %s (%d in the last %.0fs)", message, total, self._every)
 
 
 class _Question(NamedTuple):
@@ -187,20 +152,13 @@ class _Question(NamedTuple):
     score: float
     suggestions: str
     question: str | None
-    user_id: str | None  # hashed by the writer, which holds the salt; never stored raw
+    user_id: str | None  # hashed by the writer; never stored raw
 
 
 class _Vote(NamedTuple):
     question_id: str
     helpful: bool
     given_at: str
-    user_id: str | None
-
-
-class _QuizAnswer(NamedTuple):
-    question_id: str
-    correct: bool
-    answered_at: str
     user_id: str | None
 
 
@@ -212,52 +170,81 @@ _STOP = _Stop()
 
 
 class QuestionStore:
-    """A `Recorder` backed by SQLite, written by one background thread. Never raises to callers."""
+    """A `Recorder`, claims and state on one database. Never raises to callers after opening."""
 
     def __init__(
         self,
-        path: Path,
+        backend: SqlBackend,
         *,
+        salt: str | None = None,
         log_questions: bool = True,
         retention_days: int = DEFAULT_RETENTION_DAYS,
-        salt: str | None = None,
-        connect: Connect = _default_connect,
-        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         queue_size: int = DEFAULT_QUEUE_SIZE,
         prune_every: float = PRUNE_EVERY,
+        writer_timeout: float = WRITER_TIMEOUT,
+        vote_patience: float = VOTE_PATIENCE,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self.path = Path(path)
+        """Open the database (creating the schema) and start the writer; StoreError, in one
+        line, if the database cannot be used."""
+        self.backend = backend
         self.log_questions = log_questions
         self.retention_days = retention_days
-        self._salt = salt
-        self._connect = connect
-        self._busy_timeout = busy_timeout
         self._prune_every = prune_every
+        self._writer_timeout = writer_timeout
+        self._vote_patience = vote_patience
         self._clock = clock
         self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
-        self._connection: sqlite3.Connection | None = None
-        self._last_prune = float("-inf")
         self._closed = False
-        self._drop_lock = threading.Lock()
-        self._drops = 0
-        self._last_drop_warning = float("-inf")
-        self._state_lock = threading.Lock()
-        self._state_connection: sqlite3.Connection | None = None
-        self._state_writes = 0
-        self._thread = threading.Thread(target=self._run, name="question-store", daemon=True)
+        self._close_deadline = float("inf")
+        self._last_prune = float("-inf")
+        self._waiting = 0  # records the writer holds because writing them failed
+        self._early_votes: list[_Vote] = []  # votes whose question is not recorded yet
+        self._refused_since: dict[tuple[str, str | None], float] = {}
+        self._retry_votes_at = float("inf")
+        self._write_error: str | None = None
+        self._skip_until = float("-inf")
+        self._probe: tuple[float, str | None] = (float("-inf"), None)
+        self._dropped = Throttled()
+        self._write_failed = Throttled()
+        self._refused = Throttled()
+        self._unanswered = Throttled()
+        self._connection = self._open_checked(salt)
+        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self._thread.start()
-        atexit.register(self.close)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> QuestionStore:
-        """A store as configured: database path, text logging, retention, salt."""
+        """A store as configured: database, text logging, retention, salt."""
         return cls(
-            settings.database_path,
+            open_backend(settings),
+            salt=settings.user_hash_salt,
             log_questions=settings.log_questions,
             retention_days=settings.retention_days,
-            salt=settings.user_hash_salt,
         )
+
+    def _open_checked(self, salt: str | None) -> Any:
+        backend = self.backend
+        backend.create()
+        connection = None
+        try:
+            connection = backend.connect(self._writer_timeout)
+            backend.create_schema(connection)  # a real write: a read-only database fails here
+            self._salt = backend.user_hash_salt(connection, salt)
+        except StoreError:
+            self._close_quietly(connection)
+            raise
+        except Exception as error:
+            self._close_quietly(connection)
+            raise StoreError(
+                f"cannot use the database at {backend.where}: {backend.describe(error)}"
+            ) from None
+        return connection
+
+    @property
+    def where(self) -> str:
+        """Where the data lives, safe to print."""
+        return self.backend.where
 
     # --- the answer path: build a row, queue it, return -------------------------------------
 
@@ -275,102 +262,117 @@ class QuestionStore:
                 user_id=user_id,
             )
         except Exception as error:  # a Recorder must never raise into an answer
-            logger.warning("question store: could not record a question: %s", error)
+            logger.warning("store: could not record a question: %s", type(error).__name__)
             return None
         return row.id if self._offer(row) else None
 
     def record_feedback(self, record_id: str, helpful: bool, user_id: str | None) -> None:
-        """Queue a helpful / not helpful vote; a voter's later vote on the same answer replaces it."""
+        """Queue a helpful / not helpful vote; a voter's later vote on the same answer replaces it.
+        A vote on an id the store never recorded is refused when written."""
         if record_id:
             self._offer(_Vote(record_id, bool(helpful), timestamp(self._clock()), user_id))
 
     def record_quiz_answer(self, question_id: str, correct: bool, user_id: str | None) -> None:
-        """Queue one answer to a tour quiz question, for the report's most-missed questions."""
-        self._offer(_QuizAnswer(question_id, bool(correct), timestamp(self._clock()), user_id))
-
-    # --- conversation state: a small expiring key-value store, read and written at once -----
-
-    def get_state(self, key: str) -> str | None:
-        """The JSON stored under `key`, or None if absent, expired or unreadable (logged)."""
-        try:
-            with self._state_lock:
-                row = (
-                    self._state()
-                    .execute(
-                        "SELECT value FROM state WHERE key = ? AND expires_at > ?",
-                        (key, timestamp(self._clock())),
-                    )
-                    .fetchone()
-                )
-        except Exception as error:  # state is a convenience: never fail an answer over it
-            logger.warning("question store: could not read state from %s: %s", self.path, error)
-            self._reset_state()
-            return None
-        return row[0] if row else None
-
-    def put_state(self, key: str, value_json: str, ttl_seconds: float) -> None:
-        """Keep `value_json` under `key` for `ttl_seconds`; a failure is logged, not raised."""
-        now = self._clock()
-        try:
-            with self._state_lock:
-                connection = self._state()
-                with transaction(connection):
-                    connection.execute(
-                        _UPSERT_STATE,
-                        (key, value_json, timestamp(now + timedelta(seconds=ttl_seconds))),
-                    )
-                    self._state_writes += 1
-                    if self._state_writes % _STATE_SWEEP_EVERY == 0:
-                        connection.execute(
-                            "DELETE FROM state WHERE expires_at <= ?", (timestamp(now),)
-                        )
-        except Exception as error:
-            logger.warning("question store: could not write state to %s: %s", self.path, error)
-            self._reset_state()
-
-    def _state(self) -> sqlite3.Connection:
-        """The connection for state (callers hold `_state_lock`), opened on first use."""
-        if self._state_connection is None:
-            connection = open_database(self.path, self._busy_timeout, self._connect)
-            try:
-                connection.execute(_STATE_TABLE)
-            except BaseException:
-                connection.close()
-                raise
-            self._state_connection = connection
-        return self._state_connection
-
-    def _reset_state(self) -> None:
-        with self._state_lock:
-            if self._state_connection is not None:
-                self._state_connection.close()
-                self._state_connection = None
+        """Record one answer to a tour quiz question, for the report's most-missed questions.
+        Rare (a click), so written at once; a failure is logged, never raised."""
+        self._ask(
+            "record_quiz_answer",
+            self.backend.record_quiz_answer,
+            question_id,
+            bool(correct),
+            hash_user(self._salt, user_id),
+            timestamp(self._clock()),
+        )
 
     def _offer(self, row: object) -> bool:
         if self._closed:
-            self._dropped("the store is closed")
+            self._dropped("records arrived after the store closed; dropped")
             return False
         try:
             self._queue.put_nowait(row)
         except queue.Full:
-            self._dropped(f"the queue is full ({self._queue.maxsize})")
+            self._dropped(f"the queue is full ({self._queue.maxsize}); records dropped")
             return False
         return True
 
-    def _dropped(self, reason: str) -> None:
-        """Count a record not kept; warn at once, then at most every DROP_WARNING_EVERY seconds."""
-        with self._drop_lock:
-            self._drops += 1
-            now = time.monotonic()
-            if now - self._last_drop_warning < DROP_WARNING_EVERY:
-                return
-            count, self._drops, self._last_drop_warning = self._drops, 0, now
-        logger.warning("question store: %s; %d record(s) dropped", reason, count)
+    # --- claims and state: short synchronous calls, shared by every replica -----------------
+
+    def key(self, namespace: str, *parts: str) -> str:
+        """A claim or state key for ids that must not be stored raw (users, channels)."""
+        joined = "\x1f".join(parts)
+        return f"{namespace}:{hmac.new(self._salt.encode(), joined.encode(), 'sha256').hexdigest()}"
+
+    def claim(self, key: str, ttl: float) -> bool | None:
+        """Claim `key` for `ttl` seconds: True for exactly one caller across every process on
+        this database, False for the others; None when the database could not be asked."""
+        now = time.time()
+        return self._ask("claim", self.backend.claim, key, now + ttl, now)[1]
+
+    def add_state(self, key: str, value_json: str, ttl: float | None = None) -> bool | None:
+        """Store a JSON value under `key` unless a live one is there: True if stored, False if
+        not, None when the database could not be asked. `ttl` None keeps it until deleted."""
+        now = time.time()
+        expires = None if ttl is None else now + ttl
+        return self._ask("add_state", self.backend.add_state, key, value_json, expires, now)[1]
+
+    def put_state(self, key: str, value_json: str, ttl: float | None = None) -> bool:
+        """Store a JSON value under `key`, replacing any; False when it could not be stored."""
+        expires = None if ttl is None else time.time() + ttl
+        return self._ask("put_state", self.backend.put_state, key, value_json, expires)[0]
+
+    def get_state(self, key: str) -> str | None:
+        """The live JSON value under `key`; None when there is none or the database failed."""
+        return self._ask("get_state", self.backend.get_state, key, time.time())[1]
+
+    def delete_state(self, key: str) -> bool:
+        """Forget `key`; False when the database could not be asked."""
+        return self._ask("delete_state", self.backend.delete_state, key)[0]
+
+    def _ask(self, what: str, call: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+        """(True, result) of a short call; on failure (False, None), logged (throttled), and the
+        database is skipped for `RETRY_AFTER` seconds so callers never queue behind it."""
+        if time.monotonic() < self._skip_until:
+            self._unanswered(f"{what}: the database failed recently; not asked")
+            return False, None
+        for attempt in (1, 2):
+            started = time.monotonic()
+            try:
+                return True, call(*args)
+            except Exception as error:
+                # A quick failure is usually a connection the server dropped (a restart): one
+                # more try on a new connection. A slow one (a timeout) is not worth repeating.
+                if attempt == 1 and time.monotonic() - started < _QUICK_FAILURE:
+                    continue
+                self._skip_until = time.monotonic() + RETRY_AFTER
+                self._unanswered(f"{what} failed at {self.where}: {self.backend.describe(error)}")
+        return False, None
+
+    # --- health -----------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        """Readiness: whether the database answers and the writer keeps up; never raises."""
+        checked_at, error = self._probe
+        if time.monotonic() - checked_at > HEALTH_CACHE:
+            try:
+                self.backend.ping()
+                error = None
+            except Exception as problem:
+                error = self.backend.describe(problem)
+            self._probe = (time.monotonic(), error)
+        problem = error or self._write_error
+        return {
+            "ok": problem is None and not self._closed,
+            "backend": self.backend.kind,
+            "reachable": error is None,
+            "queued": self._queue.qsize(),
+            "waiting": self._waiting,
+            "error": problem,
+        }
 
     # --- lifecycle --------------------------------------------------------------------------
 
     def flush(self, timeout: float = DEFAULT_CLOSE_TIMEOUT) -> bool:
-        """Wait until everything queued so far has been written (or failed); False on timeout."""
+        """Wait until everything queued so far is written; False on timeout (or if closed)."""
         if self._closed or not self._thread.is_alive():
             return False
         done = threading.Event()
@@ -378,25 +380,26 @@ class QuestionStore:
             self._queue.put(done, timeout=timeout)
         except queue.Full:
             return False
-        return done.wait(timeout)
+        return done.wait(timeout) and not self._waiting
 
     def close(self, timeout: float = DEFAULT_CLOSE_TIMEOUT) -> None:
-        """Write what is queued and stop the writer, waiting at most `timeout` seconds."""
+        """Write what is queued (retrying failures) and stop, within `timeout` seconds."""
         if self._closed:
             return
         self._closed = True
-        atexit.unregister(self.close)
         deadline = time.monotonic() + timeout
+        # The writer stops retrying a little earlier, so it can say what it could not write.
+        self._close_deadline = deadline - min(0.5, timeout / 4)
         with suppress(queue.Full):
             self._queue.put(_STOP, timeout=timeout)
         self._thread.join(max(0.0, deadline - time.monotonic()))
-        self._reset_state()
         if self._thread.is_alive():
             logger.warning(
-                "question store: still writing after %.1fs; %d queued record(s) may be lost",
+                "store: still writing after %.1fs; %d queued record(s) may be lost",
                 timeout,
-                self._queue.qsize(),
+                self._queue.qsize() + self._waiting,
             )
+        self.backend.close()
 
     def __enter__(self) -> QuestionStore:
         return self
@@ -406,109 +409,145 @@ class QuestionStore:
 
     # --- the writer thread ------------------------------------------------------------------
 
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            try:
-                first = self._queue.get(timeout=_IDLE_TICK)
-            except queue.Empty:
-                self._maybe_prune()
-                continue
-            batch = [first]
-            while len(batch) < _BATCH_SIZE:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            rows = [item for item in batch if isinstance(item, (_Question, _Vote, _QuizAnswer))]
-            if rows:
-                self._write(rows)
-            self._maybe_prune()
-            for item in batch:
-                if isinstance(item, threading.Event):
-                    item.set()
-            stopping = any(item is _STOP for item in batch)
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    def _open(self) -> sqlite3.Connection:
-        if self._connection is None:
-            connection = open_database(self.path, self._busy_timeout, self._connect)
-            try:
-                if self._salt is None:
-                    with transaction(connection):
-                        connection.execute(
-                            "INSERT OR IGNORE INTO meta VALUES (?, ?)",
-                            (_SALT_KEY, secrets.token_hex(16)),
-                        )
-                        (self._salt,) = connection.execute(
-                            "SELECT value FROM meta WHERE key = ?", (_SALT_KEY,)
-                        ).fetchone()
-            except BaseException:
-                connection.close()
-                raise
-            self._connection = connection
-        return self._connection
-
-    def _write(self, rows: list[object]) -> None:
+    def _take(self, timeout: float) -> list[object]:
         try:
-            connection = self._open()
-            salt = self._salt or ""
-            questions = [
-                (*row[:7], hash_user(salt, row.user_id))
-                for row in rows
-                if isinstance(row, _Question)
-            ]
-            votes = [
-                (
-                    row.question_id,
-                    hash_user(salt, row.user_id) or "",
-                    int(row.helpful),
-                    row.given_at,
-                )
-                for row in rows
-                if isinstance(row, _Vote)
-            ]
-            quiz = [
-                (row.question_id, int(row.correct), hash_user(salt, row.user_id), row.answered_at)
-                for row in rows
-                if isinstance(row, _QuizAnswer)
-            ]
-            with transaction(connection):
-                connection.executemany(_INSERT_QUESTION, questions)
-                connection.executemany(_UPSERT_FEEDBACK, votes)
-                if quiz:
-                    connection.execute(_QUIZ_TABLE)
-                    connection.executemany("INSERT INTO quiz_answers VALUES (?, ?, ?, ?)", quiz)
-        except Exception as error:
+            batch = [self._queue.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while len(batch) < _BATCH_SIZE:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _run(self) -> None:
+        pending: list[_Question | _Vote] = []  # oldest first; kept while writing them fails
+        markers: list[threading.Event] = []
+        stopping = False
+        pause = 0.0
+        while True:
+            wait = pause if pending else _IDLE_TICK
+            if self._early_votes:
+                wait = min(wait, max(0.0, self._retry_votes_at - time.monotonic()))
+            if stopping:
+                wait = min(wait, max(0.0, self._close_deadline - time.monotonic()))
+            for item in self._take(wait):
+                if isinstance(item, threading.Event):
+                    markers.append(item)
+                elif item is _STOP:
+                    stopping = True
+                else:
+                    pending.append(item)  # type: ignore[arg-type]
+            if self._early_votes and time.monotonic() >= self._retry_votes_at:
+                pending.extend(self._early_votes)  # after new questions: theirs may be among them
+                self._early_votes = []
+            overflow = len(pending) - self._queue.maxsize
+            if overflow > 0:  # the database has been failing for a long time: keep the newest
+                del pending[:overflow]
+                self._dropped("the database keeps failing; oldest records dropped", overflow)
+            if pending and self._write(pending):
+                pending, pause = [], 0.0
+            elif pending:
+                pause = min(max(pause * 2, 0.05), _MAX_BACKOFF)
+            self._waiting = len(pending)
+            if not pending:
+                self._maybe_prune()
+                for marker in markers:
+                    marker.set()
+                markers.clear()
+            if stopping and (not pending or time.monotonic() >= self._close_deadline):
+                break
+        if self._early_votes:
+            self._refused("votes on record ids never recorded were refused", len(self._early_votes))
+        if pending:
             logger.warning(
-                "question store: could not write %d record(s) to %s: %s",
-                len(rows),
-                self.path,
-                error,
+                "store: stopped with %d record(s) not written to %s", len(pending), self.where
             )
-            self._reset_after(error)
+        for marker in markers:
+            marker.set()
+        self._close_quietly(self._connection)
+        self._connection = None
+
+    def _write(self, rows: list[_Question | _Vote]) -> bool:
+        """Write `rows`; True when they are done with (written, or refused for good)."""
+        salt = self._salt
+        questions = [(*row[:7], hash_user(salt, row.user_id)) for row in rows if isinstance(row, _Question)]  # fmt: skip
+        vote_rows = [row for row in rows if isinstance(row, _Vote)]
+        votes = [
+            (row.question_id, hash_user(salt, row.user_id) or "", int(row.helpful), row.given_at)
+            for row in vote_rows
+        ]
+        try:
+            if self._connection is None:
+                self._connection = self.backend.connect(self._writer_timeout)
+            refused = self.backend.write(self._connection, questions, votes)
+        except Exception as error:
+            reason = self.backend.describe(error)
+            self._close_quietly(self._connection)
+            self._connection = None
+            if not self.backend.transient(error):
+                self._write_failed(f"could not write to {self.where} ({reason}); records dropped", len(rows))  # fmt: skip
+                return True
+            if self._write_error is None:
+                self._write_failed = Throttled()  # a new outage: say so at once
+            self._write_error = reason
+            self._write_failed(
+                f"could not write to {self.where} ({reason}); {len(rows)} record(s) kept, retrying"
+            )
+            return False
+        if self._write_error is not None:
+            logger.info("store: writing to %s again", self.where)
+            self._write_error = None
+        self._hold_early_votes([vote_rows[position] for position in refused], vote_rows)
+        return True
+
+    def _hold_early_votes(self, refused: list[_Vote], tried: list[_Vote]) -> None:
+        """Keep refused votes for a retry until `vote_patience` has passed, then drop them."""
+        now = time.monotonic()
+        for vote in tried:
+            if vote not in refused:
+                self._refused_since.pop((vote.question_id, vote.user_id), None)
+        given_up = 0
+        for vote in refused:
+            since = self._refused_since.setdefault((vote.question_id, vote.user_id), now)
+            if now - since >= self._vote_patience or self._closed:
+                given_up += 1
+                del self._refused_since[(vote.question_id, vote.user_id)]
+            else:
+                self._early_votes.append(vote)
+        overflow = len(self._early_votes) - self._queue.maxsize
+        if overflow > 0:
+            del self._early_votes[:overflow]
+            given_up += overflow
+        self._retry_votes_at = now + _VOTE_RETRY_EVERY
+        if given_up:
+            self._refused("votes on record ids never recorded were refused", given_up)
 
     def _maybe_prune(self) -> None:
         if time.monotonic() - self._last_prune < self._prune_every:
             return
         self._last_prune = time.monotonic()
+        now = self._clock()
+        cutoff = timestamp(now - timedelta(days=self.retention_days))
         try:
-            removed = prune(self._open(), self.retention_days, self._clock())
+            if self._connection is None:
+                self._connection = self.backend.connect(self._writer_timeout)
+            removed = self.backend.prune(self._connection, cutoff, time.time())
         except Exception as error:
-            logger.warning("question store: could not prune %s: %s", self.path, error)
-            self._reset_after(error)
+            logger.warning(
+                "store: could not prune %s: %s", self.where, self.backend.describe(error)
+            )
+            self._close_quietly(self._connection)
+            self._connection = None
             return
         if removed:
             logger.info(
-                "question store: pruned %d record(s) older than %d days",
-                removed,
-                self.retention_days,
+                "store: pruned %d record(s) older than %d days", removed, self.retention_days
             )
 
-    def _reset_after(self, error: Exception) -> None:
-        """Drop a connection that may be unusable, so the next write reopens the database."""
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+    @staticmethod
+    def _close_quietly(connection: Any) -> None:
+        if connection is not None:
+            with suppress(Exception):
+                connection.close()

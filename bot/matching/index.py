@@ -38,7 +38,8 @@ class Document:
 
 
 def documents_of(knowledge: KnowledgeBase) -> list[Document]:
-    """Every entry, duty and not-covered subject of a knowledge base, as documents."""
+    """Every entry, duty and not-covered subject of a knowledge base, as documents, kind by
+    kind in that order (the index relies on it)."""
     documents = [
         Document(
             ENTRY,
@@ -179,6 +180,12 @@ class Index:
         self.question_kinds = np.array(
             [kind_codes[question.document] for question in self.questions], dtype=np.int8
         )
+        # `documents_of` lists documents kind by kind (entries, duties, subjects), so their
+        # questions come kind by kind too: each kind is one slice of the arrays.
+        self.kind_slices = [
+            tuple(np.searchsorted(self.question_kinds, [code, code + 1]).tolist())
+            for code in range(len(KINDS))
+        ]
         self.question_documents = np.array(
             [question.document for question in self.questions], dtype=np.int64
         )

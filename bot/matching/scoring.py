@@ -88,26 +88,23 @@ class Scorer:
             ),
             minlength=len(self.index.questions),
         )
-        candidates = np.flatnonzero(common)
-        kinds = self.index.question_kinds[candidates]
-        asked_norm = np.where(kinds == ENTRY_CODE, query.norm, role_free.norm)
-        shared = common[candidates]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            overlaps = self._f_beta(
-                shared / asked_norm, shared / self.index.question_norms[candidates]
-            )
-        overlaps = np.nan_to_num(overlaps)
-        pool = []
-        # Each kind of document gets its own share of the rescoring pool, so that duties are not
-        # crowded out by entries sharing the role words, or the other way round.
-        for code in range(len(KINDS)):
-            of_kind = np.flatnonzero(kinds == code)
-            if len(of_kind) > self.tuning.rescore_pool:
-                top = np.argpartition(overlaps[of_kind], -self.tuning.rescore_pool)
-                of_kind = of_kind[top[-self.tuning.rescore_pool :]]
-            pool.append(of_kind)
-        chosen = np.concatenate(pool)
-        return self._rescore(candidates[chosen], overlaps[chosen], query, role_free)
+        positions, overlaps = [], []
+        # Questions are stored kind by kind, so each kind is a slice: each kind of document gets
+        # its own share of the rescoring pool, so that duties are not crowded out by entries
+        # sharing the role words, or the other way round.
+        for code, (begin, end) in enumerate(self.index.kind_slices):
+            norm = query.norm if code == ENTRY_CODE else role_free.norm
+            if begin == end or not norm:
+                continue
+            overlap = self._f_beta(common[begin:end], norm, self.index.question_norms[begin:end])
+            size = min(self.tuning.rescore_pool, len(overlap))
+            best = np.argpartition(overlap, -size)[-size:]
+            best = best[overlap[best] > 0]
+            positions.append(best + begin)
+            overlaps.append(overlap[best])
+        if not positions:
+            return {}
+        return self._rescore(np.concatenate(positions), np.concatenate(overlaps), query, role_free)
 
     def _rescore(
         self, positions: np.ndarray, overlaps: np.ndarray, query: Query, role_free: Query
@@ -163,10 +160,15 @@ class Scorer:
                 explained[documents] += weight * amounts
         return explained / query.norm
 
-    def _f_beta(self, precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
-        """Overlap of two questions, counting recall `recall_beta` times as much as precision."""
+    def _f_beta(
+        self, shared: np.ndarray, query_norm: float, question_norms: np.ndarray
+    ) -> np.ndarray:
+        """Overlap of the query with each question, counting recall `recall_beta` times as much
+        as precision: F = (1 + b²)·P·R / (b²·P + R) with P = shared / query_norm and
+        R = shared / question_norm, which simplifies to (1 + b²)·shared / (b²·question_norm +
+        query_norm): one pass, and 0 where nothing is shared."""
         beta2 = self.tuning.recall_beta**2
-        return (1 + beta2) * precision * recall / (beta2 * precision + recall)
+        return (1 + beta2) * shared / (beta2 * question_norms + query_norm)
 
     def _role_factors(self, query_roles: frozenset[str]) -> np.ndarray:
         """Per document: a question about one role should not be answered by the other role's

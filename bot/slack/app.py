@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltError
@@ -17,9 +17,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.answering import AnswerService
 from bot.conversation.state import ConversationStore, MemoryState
+from bot.curation.store import SharedState
 from bot.settings import ENV_API_URL, ENV_BOT_TOKEN, ConfigError, Settings
-from bot.slack.context import BotContext
-from bot.slack.dedupe import SeenSet
+from bot.slack.context import SEEN_TTL, BotContext, answered_once, greeted_once
+from bot.slack.dedupe import Once
 from bot.slack.listeners import assistant, register_listeners
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,11 @@ class _QuietTokenNotice(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
+class ServingStore(SharedState, ConversationStore, Protocol):
+    """The question store as the app uses it: claims and state shared by every replica, and
+    the quiz answers recorded for the report."""
+
+
 def _assistant_enabled(client: WebClient) -> bool:
     """Whether the app was installed with the assistant surface (its scope was granted)."""
     try:
@@ -58,13 +64,12 @@ def _assistant_enabled(client: WebClient) -> bool:
     return assistant.granted(scopes if isinstance(scopes, str) else None)
 
 
-def build_app(
-    settings: Settings, service: AnswerService, store: ConversationStore | None = None
-) -> App:
+def build_app(settings: Settings, service: AnswerService, store: ServingStore | None = None) -> App:
     """The Bolt app; raises ConfigError (one line) if Slack rejects the bot token.
 
-    `store` keeps conversations, tour progress and quiz answers (the question store when
-    serving); without one they live in memory.
+    With a `store`, what is done once (events, messages, greetings) is agreed with every other
+    replica on the same database, and conversations, tour progress and quiz answers are kept
+    there; without one, this process remembers them in memory.
     """
     client = build_client(settings)
     bolt_logger = logging.getLogger("slack_bolt.App")
@@ -87,7 +92,7 @@ def build_app(
         ) from None
     finally:
         bolt_logger.removeFilter(quiet)
-    seen_events = SeenSet()
+    seen_events = Once(store, "event", SEEN_TTL, private=False)
 
     def skip_repeated_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
         """Slack retries an event it thinks was missed; Bolt does not de-duplicate them."""
@@ -99,6 +104,13 @@ def build_app(
         return None
 
     app.use(skip_repeated_events)
-    bot = BotContext(service=service, settings=settings, store=store or MemoryState())
-    register_listeners(app, bot, assistant_surface=_assistant_enabled(client))
+    context = BotContext(
+        service=service,
+        settings=settings,
+        state=store,
+        answered_messages=answered_once(store),
+        greeted=greeted_once(store),
+        store=store if store is not None else MemoryState(),
+    )
+    register_listeners(app, context, assistant_surface=_assistant_enabled(client))
     return app

@@ -20,6 +20,7 @@ from bot.conversation.state import (
     dm_conversation,
     thread_conversation,
 )
+from bot.curation.store import SharedState
 from bot.knowledge import Entry
 from bot.render.blocks import (
     Message,
@@ -32,11 +33,24 @@ from bot.render.blocks import (
 )
 from bot.render.common import did_you_mean
 from bot.settings import Settings
-from bot.slack.dedupe import SeenSet
+from bot.slack.dedupe import Once
 
 logger = logging.getLogger(__name__)
 # Longer questions are cut before matching: nobody asks about CSM vs PM in 40,000 characters.
 MAX_QUESTION_CHARS = 2000
+# Slack retries an event for a few minutes; an hour of memory covers that with room to spare.
+SEEN_TTL = 3600.0
+GREETED_TTL = 365 * 86400.0
+
+
+def answered_once(store: SharedState | None) -> Once:
+    """Messages (channel + ts) answered, by any replica."""
+    return Once(store, "message", SEEN_TTL)
+
+
+def greeted_once(store: SharedState | None) -> Once:
+    """People greeted in DM, by any replica, remembered across restarts."""
+    return Once(store, "greeted", GREETED_TTL, durable=True, capacity=100_000)
 
 
 @dataclass
@@ -45,17 +59,20 @@ class BotContext:
 
     service: AnswerService
     settings: Settings
+    # Claims and small state shared by every replica (None: this process's memory only).
+    state: SharedState | None = None
+    # A message that arrives both as app_mention and as message.im is answered once.
+    answered_messages: Once = field(default_factory=lambda: answered_once(None))
+    # People greeted in DM (kept in the store when there is one: a restart does not re-greet).
+    greeted: Once = field(default_factory=lambda: greeted_once(None))
     # Conversation context, tour progress and quiz answers (the question store when serving).
     store: ConversationStore = field(default_factory=MemoryState)
     memory: ConversationMemory = field(init=False)
     conversation: ConversationService = field(init=False)
-    # A message that arrives both as app_mention and as message.im is answered once.
-    answered_messages: SeenSet = field(default_factory=SeenSet)
-    # People greeted in DM since start-up (in memory: a restart greets them once more).
-    greeted: SeenSet = field(default_factory=lambda: SeenSet(capacity=100_000, ttl=365 * 86400))
 
     def __post_init__(self) -> None:
-        self.memory = ConversationMemory(self.store, self.settings.conversation_ttl)
+        hash_key = self.state.key if self.state is not None else None
+        self.memory = ConversationMemory(self.store, self.settings.conversation_ttl, hash_key)
         self.conversation = ConversationService(self.service, self.memory)
 
     @property
@@ -182,4 +199,4 @@ class BotContext:
 
     def first_time(self, event: dict[str, Any]) -> bool:
         """True the first time this message (channel + ts) is seen, whatever event carried it."""
-        return self.answered_messages.first_time((event.get("channel"), event.get("ts")))
+        return self.answered_messages.first_time(str(event.get("channel")), str(event.get("ts")))

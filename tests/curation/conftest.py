@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.curation.backends import SqlBackend
 from bot.curation.store import QuestionStore
 from bot.knowledge import VOCABULARY_FILE, KnowledgeBase, load_knowledge
 from bot.settings import default_knowledge_dir
@@ -84,13 +85,22 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[QuestionStore]:
-    """A store in a tmp dir, closed after the test."""
-    with QuestionStore(db_path, salt="test-salt") as opened:
+def store(new_backend: Callable[[], SqlBackend]) -> Iterator[QuestionStore]:
+    """A store on a fresh database (SQLite and PostgreSQL), closed after the test."""
+    with QuestionStore(new_backend(), salt="test-salt") as opened:
         yield opened
+
+
+def rows(new_backend: Callable[[], SqlBackend], sql: str, params: tuple = ()) -> list[tuple]:
+    """Read the database behind `new_backend` as another process would."""
+    backend = new_backend()
+    try:
+        return backend.read(sql, params)
+    finally:
+        backend.close()
 
 
 @pytest.fixture
 def store_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    caplog.set_level(logging.WARNING, logger="bot.curation.store")
+    caplog.set_level(logging.INFO, logger="bot.curation.store")
     return caplog

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from bot import cli
 from bot.answering import SURFACE_DM, SURFACE_SLASH, AnswerService, Library
+from bot.curation.backends import SqlBackend, StoreError
+from bot.curation.backends.sqlite import SqliteBackend
 from bot.curation.report import (
     build_report,
     group_similar,
@@ -39,8 +41,11 @@ UNANSWERED = [
 ]
 
 
+Backends = Callable[[], SqlBackend]
+
+
 def record(
-    path: Path,
+    new_backend: Backends,
     knowledge: KnowledgeBase,
     questions: list[str],
     when: datetime,
@@ -49,7 +54,9 @@ def record(
     votes: dict[str, list[bool]] | None = None,
 ) -> None:
     """Ask `questions` at time `when`; `votes` are cast on the first answer to each question."""
-    with QuestionStore(path, salt="s", log_questions=log_questions, clock=lambda: when) as store:
+    with QuestionStore(
+        new_backend(), salt="s", log_questions=log_questions, clock=lambda: when
+    ) as store:
         service = AnswerService(Library(knowledge), store)
         for number, question in enumerate(questions):
             answered = service.ask(question, SURFACE_SLASH if number % 2 else SURFACE_DM, "U1")
@@ -59,20 +66,20 @@ def record(
 
 
 @pytest.fixture
-def filled(db_path: Path, small_kb: KnowledgeBase) -> Path:
+def filled(new_backend: Backends, small_kb: KnowledgeBase) -> Backends:
     answered = ["who owns contract renewals"] * 3 + ["who onboards new customers"] * 2
     votes = {
         "who onboards new customers": [False, False, True],
         "who owns contract renewals": [False, True, True],
     }
-    record(db_path, small_kb, UNANSWERED + answered, NOW - timedelta(days=1), votes=votes)
+    record(new_backend, small_kb, UNANSWERED + answered, NOW - timedelta(days=1), votes=votes)
     record(
-        db_path,
+        new_backend,
         small_kb,
         ["who renews the customer contract", "holiday policy"],
         NOW - timedelta(days=10),
     )
-    return db_path
+    return new_backend
 
 
 def test_near_duplicates_are_grouped_under_their_most_frequent_wording():
@@ -98,7 +105,7 @@ def test_near_duplicates_are_grouped_under_their_most_frequent_wording():
 
 
 def test_report_counts_groups_votes_and_topics(filled, small_kb):
-    report = build_report(filled, WEEK, knowledge=small_kb, now=NOW)
+    report = build_report(filled(), WEEK, knowledge=small_kb, now=NOW)
     assert (report.asked, report.answered) == (12, 5)
     assert report.answer_rate == pytest.approx(5 / 12)
     assert [(group.example, group.count) for group in report.unanswered] == [
@@ -119,10 +126,10 @@ def test_report_counts_groups_votes_and_topics(filled, small_kb):
 
 
 def test_since_filters_by_time(filled, small_kb):
-    two_weeks = build_report(filled, parse_since("2w"), knowledge=small_kb, now=NOW)
+    two_weeks = build_report(filled(), parse_since("2w"), knowledge=small_kb, now=NOW)
     assert (two_weeks.asked, two_weeks.answered) == (14, 6)
     assert "holiday policy" in {group.example for group in two_weeks.unanswered}
-    hour = build_report(filled, parse_since("30m"), knowledge=small_kb, now=NOW)
+    hour = build_report(filled(), parse_since("30m"), knowledge=small_kb, now=NOW)
     assert hour.asked == 0
 
 
@@ -142,7 +149,7 @@ def test_since_refuses_anything_else(text, capsys):
 
 
 def test_suggest_names_the_closest_entry_and_the_line_to_paste(filled, small_kb):
-    report = build_report(filled, WEEK, knowledge=small_kb, suggest=True, now=NOW)
+    report = build_report(filled(), WEEK, knowledge=small_kb, suggest=True, now=NOW)
     closest = {group.example: group.closest for group in report.unanswered}
     onboarding = closest["how do i start onboarding a big enterprise customer quickly"]
     assert onboarding.id == "onboarding"
@@ -157,7 +164,7 @@ def test_suggest_names_the_closest_entry_and_the_line_to_paste(filled, small_kb)
 
 
 def test_json_and_csv_are_machine_readable(filled, small_kb):
-    report = build_report(filled, WEEK, knowledge=small_kb, suggest=True, now=NOW)
+    report = build_report(filled(), WEEK, knowledge=small_kb, suggest=True, now=NOW)
     document = json.loads(render_json(report))
     assert document["asked"] == 12 and document["answer_rate"] == pytest.approx(5 / 12)
     assert document["unanswered"][0]["closest"]["id"] == "onboarding"
@@ -179,11 +186,15 @@ def test_json_and_csv_are_machine_readable(filled, small_kb):
     ]
 
 
-def test_text_without_question_text_still_counts(db_path, small_kb):
+def test_text_without_question_text_still_counts(new_backend, small_kb):
     record(
-        db_path, small_kb, ["lunch menu", "who owns contract renewals"], NOW, log_questions=False
+        new_backend,
+        small_kb,
+        ["lunch menu", "who owns contract renewals"],
+        NOW,
+        log_questions=False,
     )
-    report = build_report(db_path, WEEK, knowledge=small_kb, now=NOW + timedelta(minutes=1))
+    report = build_report(new_backend(), WEEK, knowledge=small_kb, now=NOW + timedelta(minutes=1))
     assert (report.asked, report.answered, report.unanswered_without_text) == (2, 1, 1)
     assert report.unanswered == ()
     assert "1 unanswered question(s) were recorded without text" in render_text(report)
@@ -210,9 +221,35 @@ def test_cli_records_with_log_and_reports(tmp_path, kb_dir, monkeypatch, capsys)
     assert json.loads(capsys.readouterr().out)["asked"] == 2
 
 
-def test_empty_database_file_reports_nothing_recorded(db_path, capsys, monkeypatch, kb_dir):
-    QuestionStore(db_path, salt="s").close()  # created, with no rows
-    report = build_report(db_path, WEEK)
+def test_empty_database_reports_nothing_recorded(new_backend):
+    QuestionStore(new_backend(), salt="s").close()  # created, with no rows
+    report = build_report(new_backend(), WEEK)
     assert report.asked == 0 and report.answer_rate is None
     assert render_text(report).startswith("No questions recorded since")
     assert json.loads(render_json(report))["unanswered"] == []
+
+
+def test_not_helpful_counts_people_not_clicks(new_backend, small_kb):
+    with QuestionStore(new_backend(), salt="s", clock=lambda: NOW) as store:
+        service = AnswerService(Library(small_kb), store)
+        for _ in range(21):  # one person asks 21 times and votes "not helpful" on each answer
+            answered = service.ask("who owns contract renewals", SURFACE_DM, "U1")
+            store.record_feedback(answered.record_id, False, "U1")
+        store.record_feedback(answered.record_id, False, "U2")
+        store.record_feedback("f" * 32, False, "U3")  # an id never recorded: refused
+        assert store.flush()
+    report = build_report(new_backend(), WEEK, knowledge=small_kb, now=NOW + timedelta(minutes=1))
+    assert [(v.id, v.not_helpful, v.helpful) for v in report.not_helpful] == [("renewals", 2, 0)]
+
+
+def test_a_corrupt_database_is_one_line(tmp_path, kb_dir, monkeypatch, capsys):
+    database = tmp_path / "corrupt.sqlite3"
+    database.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="file is not a database") as raised:
+        build_report(SqliteBackend(database), WEEK)
+    assert str(database) in str(raised.value)
+    monkeypatch.setenv("DATABASE_PATH", str(database))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(kb_dir))
+    assert cli.main(["report"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and str(database) in err

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from bot.curation.backends.postgres import PostgresBackend
 from bot.settings import ConfigError, Settings
 
 
@@ -55,3 +56,38 @@ def test_bad_values_are_one_line_errors(name, value, monkeypatch, capsys):
 def test_conversations_expire_after_thirty_minutes_unless_set() -> None:
     assert Settings.from_env({}).conversation_ttl == 1800
     assert Settings.from_env({"CONVERSATION_TTL_SECONDS": "600"}).conversation_ttl == 600
+
+
+def test_store_and_serving_settings():
+    url = "postgresql://csm:secret@db:5432/bot"
+    settings = Settings.from_env(
+        {"DATABASE_URL": url, "SHUTDOWN_TIMEOUT": "2.5", "HEALTH_PORT": "8081",
+         "LOG_FORMAT": "JSON"}
+    )  # fmt: skip
+    assert settings.database_url == url
+    assert (settings.shutdown_timeout, settings.health_port) == (2.5, 8081)
+    assert settings.log_format == "json"
+    defaults = Settings.from_env({})
+    assert (defaults.database_url, defaults.health_port) == (None, None)
+    assert (defaults.shutdown_timeout, defaults.log_format) == (10.0, "text")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_URL", "mysql://root:hunter2@db/bot"),
+        ("SHUTDOWN_TIMEOUT", "soon"),
+        ("SHUTDOWN_TIMEOUT", "0"),
+        ("HEALTH_PORT", "99999"),
+        ("LOG_FORMAT", "xml"),
+    ],
+)
+def test_bad_store_and_serving_values(name, value):
+    with pytest.raises(ConfigError, match=name) as raised:
+        Settings.from_env({name: value})
+    assert "hunter2" not in str(raised.value)  # a password in a URL is never echoed
+
+
+def test_a_database_password_is_never_shown():
+    backend = PostgresBackend("postgresql://csm:hunter2@db.internal:5432/bot?sslmode=require")
+    assert backend.where == "postgresql://csm:***@db.internal:5432/bot?sslmode=require"

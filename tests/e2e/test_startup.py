@@ -121,4 +121,24 @@ def test_broken_knowledge_base(tmp_path: Path) -> None:
 
 def test_health_check(slack_app: RunningApp) -> None:
     response = slack_app.get("/healthz")
-    assert (response.status, response.json()) == (200, {"ok": True})
+    assert response.status == 200
+    health = response.json()
+    assert health["ok"] is True
+    assert health["store"]["ok"] is True and health["store"]["backend"] == "sqlite"
+
+
+@pytest.mark.parametrize(
+    ("database", "needle"),
+    [
+        ("corrupt", "file is not a database"),
+        ("/proc/csm-vs-pm/questions.sqlite3", "cannot create"),  # not even root may write there
+    ],
+)
+def test_an_unusable_database_stops_the_start(tmp_path: Path, database: str, needle: str) -> None:
+    if database == "corrupt":
+        database = str(tmp_path / "q.sqlite3")
+        Path(database).write_bytes(b"not a database" * 1000)
+    with FakeSlack() as fake:
+        result = serve({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                        "SLACK_API_URL": fake.api_url, "DATABASE_PATH": database})  # fmt: skip
+    assert_one_clear_line(result, database, needle)

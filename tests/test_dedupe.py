@@ -1,0 +1,76 @@
+"""`Once`: the store decides what was done already; this process's memory stands in when the
+store cannot answer, so an outage costs at most a duplicate reply, never a missing one."""
+
+from __future__ import annotations
+
+from bot.slack.dedupe import Once
+
+
+class FakeState:
+    """A `SharedState` whose database can be switched off."""
+
+    def __init__(self) -> None:
+        self.claims: set[str] = set()
+        self.values: dict[str, str] = {}
+        self.up = True
+        self.asked: list[str] = []
+
+    def key(self, namespace: str, *parts: str) -> str:
+        return f"{namespace}:hashed({'|'.join(parts)})"
+
+    def claim(self, key: str, ttl: float) -> bool | None:
+        self.asked.append(key)
+        if not self.up:
+            return None
+        fresh = key not in self.claims
+        self.claims.add(key)
+        return fresh
+
+    def add_state(self, key: str, value_json: str, ttl: float | None = None) -> bool | None:
+        self.asked.append(key)
+        if not self.up:
+            return None
+        if key in self.values:
+            return False
+        self.values[key] = value_json
+        return True
+
+
+def test_the_store_decides_and_private_ids_are_hashed():
+    state = FakeState()
+    seen = Once(state, "message", 60)
+    assert seen.first_time("D123", "1.1") is True
+    assert seen.first_time("D123", "1.1") is False
+    assert state.asked == ["message:hashed(D123|1.1)"] * 2
+    events = Once(state, "event", 60, private=False)
+    assert events.first_time("Ev1") is True
+    assert state.asked[-1] == "event:Ev1"
+
+
+def test_another_replica_claimed_it_first():
+    state = FakeState()
+    state.claims.add("event:Ev9")
+    assert Once(state, "event", 60, private=False).first_time("Ev9") is False
+
+
+def test_memory_stands_in_when_the_store_cannot_answer():
+    state = FakeState()
+    seen = Once(state, "event", 60, private=False)
+    assert seen.first_time("Ev1") is True  # claimed in the store, and remembered here
+    state.up = False
+    assert seen.first_time("Ev1") is False  # the store is down: memory still knows it
+    assert seen.first_time("Ev2") is True
+    assert seen.first_time("Ev2") is False
+
+
+def test_durable_keys_are_state_not_claims():
+    state = FakeState()
+    greeted = Once(state, "greeted", 60, durable=True)
+    assert greeted.first_time("U1") is True
+    assert state.values == {"greeted:hashed(U1)": "true"} and not state.claims
+
+
+def test_without_a_store_memory_decides():
+    seen = Once(None, "event", 60)
+    assert seen.first_time("Ev1") is True
+    assert seen.first_time("Ev1") is False
