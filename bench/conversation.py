@@ -22,6 +22,7 @@ from bot.answering import SURFACE_DM, AnswerService, Library
 from bot.conversation.evaluate import load_conversations
 from bot.conversation.service import ConversationService
 from bot.conversation.state import ConversationMemory
+from bot.curation.backends.sqlite import SqliteBackend
 from bot.curation.store import QuestionStore
 from bot.knowledge import load_knowledge
 from bot.settings import default_knowledge_dir
@@ -42,9 +43,10 @@ def main() -> None:
     conversations = load_conversations(FOLLOW_UP_SET)
     plain_rounds, context_rounds = [], []
     with tempfile.TemporaryDirectory() as folder:
-        store = QuestionStore(Path(folder) / "questions.sqlite3", salt="bench")
+        store = QuestionStore(SqliteBackend(Path(folder) / "questions.sqlite3"), salt="bench")
         service = AnswerService(Library(knowledge))
-        conversation = ConversationService(service, ConversationMemory(store))
+        memory = ConversationMemory(store, hash_key=store.key)
+        conversation = ConversationService(service, memory)
         for round_number in range(args.rounds):
             plain, with_context = [], []
             for number, turns in enumerate(conversations):
