@@ -68,7 +68,8 @@ def documents_of(knowledge: KnowledgeBase) -> list[Document]:
 
 @dataclass(frozen=True)
 class IndexedQuestion:
-    """One example question: its document, its terms as text, and their weights."""
+    """One example question: its document, its terms sorted as text (for a word-order-blind
+    similarity), and their weights."""
 
     document: int
     text: str
@@ -170,7 +171,9 @@ class Index:
             weights = {term: self.idf[term] for term in set(terms)}
             position = len(self.questions)
             self.questions.append(
-                IndexedQuestion(document, " ".join(terms), weights, sum(weights.values()) or 1.0)
+                IndexedQuestion(
+                    document, " ".join(sorted(terms)), weights, sum(weights.values()) or 1.0
+                )
             )
             for term in weights:
                 postings[term].append(position)

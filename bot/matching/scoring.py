@@ -30,7 +30,7 @@ class Query:
     weights: dict[str, float]
     norm: float
     roles: frozenset[str]
-    text: str
+    text: str  # the terms sorted, as the index keeps its questions' terms
 
 
 ENTRY_CODE = KINDS.index(ENTRY)
@@ -64,7 +64,7 @@ class Scorer:
             weights,
             sum(weights.values()),
             frozenset(term for term in terms if term in ROLES),
-            " ".join(terms),
+            " ".join(sorted(terms)),
         )
 
     def scores(self, query: Query) -> dict[int, float]:
@@ -113,15 +113,20 @@ class Scorer:
         index, tuning = self.index, self.tuning
         documents = index.question_documents[positions]
         role_free_kind = index.question_kinds[positions] != ENTRY_CODE
-        coverage = self.coverage(query)[documents]
+        explained = self._explained(query.weights)
+        coverage = explained[documents] / query.norm
         if role_free is not query:
-            coverage = np.where(role_free_kind, self.coverage(role_free)[documents], coverage)
+            # Without the role words, less is explained, out of a smaller whole.
+            roles = {term: query.weights[term] for term in query.roles}
+            without = (explained - self._explained(roles))[documents] / (role_free.norm or 1.0)
+            coverage = np.where(role_free_kind, without, coverage)
+        # Texts are stored with their terms sorted: plain ratio is then token_sort_ratio.
         texts = [index.questions[position].text for position in positions.tolist()]
-        similarity = process.cdist([query.text], texts, scorer=fuzz.token_sort_ratio)[0]
+        similarity = process.cdist([query.text], texts, scorer=fuzz.ratio)[0]
         if role_free is not query:
             similarity = np.where(
                 role_free_kind,
-                process.cdist([role_free.text], texts, scorer=fuzz.token_sort_ratio)[0],
+                process.cdist([role_free.text], texts, scorer=fuzz.ratio)[0],
                 similarity,
             )
         scores = (
@@ -146,19 +151,18 @@ class Scorer:
             return query
         terms = tuple(term for term in query.terms if term not in ROLES)
         weights = {term: weight for term, weight in query.weights.items() if term not in ROLES}
-        return Query(terms, weights, sum(weights.values()), frozenset(), " ".join(terms))
+        return Query(terms, weights, sum(weights.values()), frozenset(), " ".join(sorted(terms)))
 
-    def coverage(self, query: Query) -> np.ndarray:
-        """For every document, the share of the query's weight its vocabulary explains (0..1)."""
+    def _explained(self, weights: dict[str, float]) -> np.ndarray:
+        """For every document, how much of these weighted terms its vocabulary vouches for
+        (divided by the query's whole weight, the share it explains: coverage)."""
         explained = np.zeros(len(self.index.documents))
-        if not query.norm:
-            return explained
-        for term, weight in query.weights.items():
+        for term, weight in weights.items():
             found = self.index.credit_postings.get(term)
             if found is not None:
                 documents, amounts = found
                 explained[documents] += weight * amounts
-        return explained / query.norm
+        return explained
 
     def _f_beta(
         self, shared: np.ndarray, query_norm: float, question_norms: np.ndarray

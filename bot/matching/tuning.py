@@ -18,7 +18,7 @@ class Tuning:
 
     # --- the decision -----------------------------------------------------------------------
     # Below this score (0-100) the bot declines.
-    threshold: float = 44.0
+    threshold: float = 42.0
     # A runner-up this close to the answer's score is offered as "did you mean".
     suggestion_margin: float = 8.0
     # ... and never when it scores below this, however close (a floor for weak matches).

@@ -29,10 +29,10 @@ NOW = datetime(2025, 3, 10, 12, 0, tzinfo=timezone.utc)
 WEEK = timedelta(days=7)
 UNANSWERED = [
     # a group of four, worded three ways, closest to onboarding
-    "how do i start onboarding a big enterprise customer quickly",
-    "how do I start onboarding a big enterprise customer quickly?",
-    "how do i start onboarding a big enterprise customer fast",
-    "quickly, how do i start onboarding a big enterprise customer",
+    "how do i kick off onboarding for a huge enterprise customer quickly",
+    "how do I kick off onboarding for a huge enterprise customer quickly?",
+    "how do i kick off onboarding for a huge enterprise customer fast",
+    "quickly, how do i kick off onboarding for a huge enterprise customer",
     # a group of two, closest to renewals
     "who does the renewal paperwork for enterprise customers",
     "who does the renewal paperwork for enterprise customer",
@@ -110,7 +110,7 @@ def test_report_counts_groups_votes_and_topics(filled, small_kb):
     assert report.answer_rate == pytest.approx(5 / 12)
     assert [(group.example, group.count) for group in report.unanswered] == [
         (
-            "how do i start onboarding a big enterprise customer quickly",
+            "how do i kick off onboarding for a huge enterprise customer quickly",
             4,
         ),  # normalised: "?" dropped
         ("who does the renewal paperwork for enterprise customer", 2),  # ties: alphabetical,
@@ -151,15 +151,15 @@ def test_since_refuses_anything_else(text, capsys):
 def test_suggest_names_the_closest_entry_and_the_line_to_paste(filled, small_kb):
     report = build_report(filled(), WEEK, knowledge=small_kb, suggest=True, now=NOW)
     closest = {group.example: group.closest for group in report.unanswered}
-    onboarding = closest["how do i start onboarding a big enterprise customer quickly"]
+    onboarding = closest["how do i kick off onboarding for a huge enterprise customer quickly"]
     assert onboarding.id == "onboarding"
     assert onboarding.file.endswith("topics.yaml") and onboarding.line > 0
-    assert onboarding.yaml == "      - how do i start onboarding a big enterprise customer quickly"
+    assert onboarding.yaml == "      - how do i kick off onboarding for a huge enterprise customer quickly"
     assert closest["who does the renewal paperwork for enterprise customer"].id == "renewals"
     assert closest["lunch menu"] is None
     text = render_text(report, suggest=True)
     assert "closest entry: onboarding (Onboarding)" in text
-    assert "      - how do i start onboarding a big enterprise customer quickly" in text
+    assert "      - how do i kick off onboarding for a huge enterprise customer quickly" in text
     assert "none shares a word" in text
 
 
