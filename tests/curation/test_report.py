@@ -154,7 +154,10 @@ def test_suggest_names_the_closest_entry_and_the_line_to_paste(filled, small_kb)
     onboarding = closest["how do i kick off onboarding for a huge enterprise customer quickly"]
     assert onboarding.id == "onboarding"
     assert onboarding.file.endswith("topics.yaml") and onboarding.line > 0
-    assert onboarding.yaml == "      - how do i kick off onboarding for a huge enterprise customer quickly"
+    assert (
+        onboarding.yaml
+        == "      - how do i kick off onboarding for a huge enterprise customer quickly"
+    )
     assert closest["who does the renewal paperwork for enterprise customer"].id == "renewals"
     assert closest["lunch menu"] is None
     text = render_text(report, suggest=True)
