@@ -10,12 +10,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot.normalize import clean
 from bot.vocabulary import ROLES, Vocabulary
+
+if TYPE_CHECKING:
+    from bot.conversation.content import Companions
 
 SOURCES_FILE = "sources.yaml"
 # Curator data beside the entries: how questions are read, who owns each duty, and what the
@@ -168,6 +171,8 @@ class KnowledgeBase:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     duties: tuple[Duty, ...] = ()
     subjects: tuple[Subject, ...] = ()
+    # conversation.yaml and tour.yaml (follow-ups, the tour); None when not loaded from a folder.
+    companions: Companions | None = field(default=None, compare=False)
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -712,8 +717,11 @@ def read_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
     if vocabulary_path.is_file():
         checker.vocabulary = checker.vocabulary_file(vocabulary_path)
     entries: list[Entry] = []
+    # Imported here: the conversation files refer back to this module's entries and checker.
+    from bot.conversation.content import COMPANION_FILES, read_companions
+
     for path in sorted(directory.glob("*.yaml")):
-        if path.name not in SPECIAL_FILES:
+        if path.name not in SPECIAL_FILES and path.name not in COMPANION_FILES:
             entries.extend(checker.entries(path, articles))
     if not entries and not checker.problems:
         checker.report(str(directory), 0, "no entries found in any *.yaml file")
@@ -729,6 +737,7 @@ def read_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         checker.vocabulary,
         tuple(duties),
         tuple(subjects),
+        read_companions(directory, checker, entries, articles),
     )
     return knowledge, checker.problems
 
