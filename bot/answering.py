@@ -18,6 +18,7 @@ SURFACE_MENTION = "mention"
 SURFACE_DM = "dm"
 SURFACE_SLASH = "slash"
 SURFACE_CLI = "cli"
+SURFACE_ASSISTANT = "assistant"
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,14 @@ class AnswerService:
     def ask(self, question: str, surface: str, user_id: str | None = None) -> Answered:
         """Match a question and record it; `match.entry` is None when the bot abstains."""
         snapshot = self.library.snapshot
-        match = snapshot.matcher.match(question)
+        return self.record(snapshot.matcher.match(question), snapshot.knowledge, surface, user_id)
+
+    def record(
+        self, match: Match, knowledge: KnowledgeBase, surface: str, user_id: str | None = None
+    ) -> Answered:
+        """Record an answer found some other way (a follow-up read from its conversation)."""
         record_id = self.recorder.record_question(match, surface, user_id)
-        return Answered(match, snapshot.knowledge, record_id)
+        return Answered(match, knowledge, record_id)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -108,3 +114,13 @@ class AnswerService:
     def feedback(self, record_id: str, helpful: bool, user_id: str | None = None) -> None:
         """Record a helpful / not helpful vote."""
         self.recorder.record_feedback(record_id, helpful, user_id)
+
+
+def owner_answer(knowledge: KnowledgeBase, entry_id: str) -> Duty | None:
+    """The owner answer to "who owns that?" about the topic `entry_id`: the duty filed under
+    that topic in knowledge/owners.yaml when there is exactly one. With none, or several (a
+    topic such as a role's responsibilities covers many duties), there is no single owner to
+    name, and the topic's own answer, which sets out each role's part, stands instead.
+    """
+    duties = [duty for duty in knowledge.duties if duty.topic == entry_id]
+    return duties[0] if len(duties) == 1 else None

@@ -15,6 +15,9 @@ from dotenv import load_dotenv
 
 from bot import __version__, evaluation
 from bot.answering import SURFACE_CLI, AnswerService, Library
+from bot.conversation import evaluate as followups
+from bot.conversation.service import ConversationService
+from bot.conversation.state import ConversationMemory, MemoryState
 from bot.curation import Curation, report
 from bot.curation.backends import StoreError
 from bot.curation.store import QuestionStore
@@ -28,6 +31,7 @@ from bot.knowledge import (
 )
 from bot.logs import configure_logging
 from bot.matcher import Match, Matcher
+from bot.render.common import following_up
 from bot.render.text import render_match, render_topics
 from bot.settings import (
     ENV_BOT_TOKEN,
@@ -94,7 +98,97 @@ def _ask(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextI
     return EXIT_OK
 
 
+CHAT_CONVERSATION = "chat"
+CHAT_PROMPT = "you> "
+CHAT_WELCOME = (
+    "Hello! Ask me how a Customer Success Manager (CSM) and a Project Manager (PM) differ. "
+    'Follow-ups such as "and for a PM?" or "why?" keep the context.'
+)
+
+
+def _chat_lines(stdin: TextIO, out: TextIO) -> Iterable[str]:
+    """Lines typed at a prompt in a terminal; plain lines when stdin is a file or a pipe."""
+    interactive = stdin.isatty()
+    if interactive:
+        out.write(f"{CHAT_WELCOME} Ctrl+D to leave.\n")
+    while True:
+        if interactive:
+            out.write(CHAT_PROMPT)
+            out.flush()
+        line = stdin.readline()
+        if not line:
+            return
+        yield line.rstrip("\r\n")
+
+
+def _chat(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    knowledge = _load(settings)
+    store = QuestionStore.from_settings(settings) if args.log else None
+    memory = ConversationMemory(MemoryState(), settings.conversation_ttl)
+    conversation = ConversationService(AnswerService(Library(knowledge), store), memory)
+    rules = knowledge.companions.followups if knowledge.companions else None
+    try:
+        for question in _chat_lines(stdin, out):
+            reply = conversation.ask(question, CHAT_CONVERSATION, SURFACE_CLI)
+            match, used = reply.answered.match, reply.follow_up
+            if args.json:
+                record = {
+                    **match_to_json(knowledge, match),
+                    "context": used.id if used else None,
+                }
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            elif rules is not None and rules.is_greeting(question):
+                out.write(f"{CHAT_WELCOME}\n\n")
+            else:
+                lead = f"{following_up(used, plain=True)}\n\n" if used else ""
+                out.write(f"{lead}{render_match(knowledge, match)}\n\n")
+            out.flush()
+    except KeyboardInterrupt:  # Ctrl+C at the prompt ends the conversation, like Ctrl+D
+        out.write("\n")
+    finally:
+        if store is not None:
+            store.close()
+    return EXIT_OK
+
+
+def _eval_conversations(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """`eval` on conversation sets: follow-up turns answered with the expected entry."""
+    knowledge = _load(settings)
+    try:
+        named = {str(path): followups.load_conversations(path) for path in args.files}
+    except ValueError as error:
+        print(f"csm-vs-pm: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    scores = {
+        name: followups.score_conversations(sets, followups.conversation_answerer(knowledge))
+        for name, sets in named.items()
+    }
+    if args.json:
+        out.write(json.dumps({n: s.to_json() for n, s in scores.items()}, indent=2) + "\n")
+    else:
+        for name, score in scores.items():
+            out.write(f"== {name}\n{score.summary()}\n\n")
+    failures = [
+        f"{name}: follow-up turns {score.follow_up_accuracy:.1%} is under the minimum "
+        f"{args.min_followup:.1%}"
+        for name, score in scores.items()
+        if args.min_followup is not None and score.follow_up_accuracy < args.min_followup
+    ]
+    for line in failures:
+        print(f"csm-vs-pm eval: {line}", file=sys.stderr)
+    return EXIT_PROBLEM if failures else EXIT_OK
+
+
 def _eval(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    conversation_sets = [path for path in args.files if followups.is_conversation_set(path)]
+    if conversation_sets:
+        if len(conversation_sets) < len(args.files):
+            print(
+                "csm-vs-pm: give conversation sets and question sets to separate eval runs",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        return _eval_conversations(args, settings, out)
     matcher = Matcher(_load(settings))
     try:
         named = {str(path): evaluation.load_cases(path) for path in args.files}
@@ -251,12 +345,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.set_defaults(handler=_ask, unused_settings=SERVER_SETTINGS)
 
+    chat = commands.add_parser(
+        "chat",
+        help="a conversation in the terminal: follow-ups keep the context",
+        description='Ask one question per line; short follow-ups ("and for a PM?", '
+        '"what about skills?", "why?") are read against the last answer. Reads standard input '
+        "when it is not a terminal.",
+    )
+    chat.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per line: the `ask --json` keys plus "context" (the entry id '
+        "a follow-up was read against, or null)",
+    )
+    chat.add_argument(
+        "--log", action="store_true", help="record the questions for `report`, in DATABASE_PATH"
+    )
+    chat.set_defaults(handler=_chat, unused_settings=SERVER_SETTINGS)
     eval_command = commands.add_parser(
         "eval",
         help="score the bot on files of questions with expected answers (batch regression test)",
         description="Match every question of each FILE (a YAML list of {q, kind, expect|owner}; "
         "kinds: topic, who, offtopic, hardneg) and print per-kind accuracy and every miss. "
-        "Exit status 1 when a kind falls under a --min-KIND given.",
+        "Exit status 1 when a kind falls under a --min-KIND given. A conversation set (a YAML "
+        "list of {turns: [[message, expected id or null], ...]}) is scored on its follow-up "
+        "turns instead.",
     )
     eval_command.add_argument("files", nargs="+", metavar="FILE", help="YAML question file")
     output = eval_command.add_mutually_exclusive_group()
@@ -274,6 +387,12 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="SHARE",
             help=f"fail when {kind} accuracy is under SHARE (0-1, or a percentage like 95%%)",
         )
+    eval_command.add_argument(
+        "--min-followup",
+        type=_fraction,
+        metavar="SHARE",
+        help="for conversation sets (items with turns): fail when follow-up turns are under SHARE",
+    )
     eval_command.set_defaults(handler=_eval, unused_settings=SERVER_SETTINGS + STORE_SETTINGS)
 
     report_command = commands.add_parser(
@@ -305,8 +424,8 @@ def _unused_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> tu
     """The environment variables this command does not read (a bad value there is no concern)."""
     if args.command is None:  # serves when a bot token is set, else only prints help
         return () if environ.get(ENV_BOT_TOKEN, "").strip() else SERVER_SETTINGS + STORE_SETTINGS
-    unused = tuple(args.unused_settings)
-    if args.command == "ask" and not args.log:
+    unused = tuple(getattr(args, "unused_settings", ()))  # none declared: check them all
+    if args.command in ("ask", "chat") and not args.log:
         unused += STORE_SETTINGS
     return unused
 

@@ -11,13 +11,16 @@ import re
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot.normalize import clean
 from bot.settings import DEFAULT_KNOWLEDGE_MAX_FILE_BYTES, ENV_KNOWLEDGE_MAX_FILE_MB
 from bot.vocabulary import ROLES, Vocabulary
+
+if TYPE_CHECKING:
+    from bot.conversation.content import Companions
 
 SOURCES_FILE = "sources.yaml"
 # Curator data beside the entries: how questions are read, who owns each duty, and what the
@@ -191,6 +194,8 @@ class KnowledgeBase:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     duties: tuple[Duty, ...] = ()
     subjects: tuple[Subject, ...] = ()
+    # conversation.yaml and tour.yaml (follow-ups, the tour); None when not loaded from a folder.
+    companions: Companions | None = field(default=None, compare=False)
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -954,8 +959,12 @@ def read_knowledge(
     if _present(vocabulary_path):
         checker.vocabulary = checker.vocabulary_file(vocabulary_path)
     entries: list[Entry] = []
+    # Imported here: the conversation files refer back to this module's entries and checker.
+    from bot.conversation.content import COMPANION_FILES, read_companions
+
     for path in knowledge_files(directory):
-        entries.extend(checker.entries(path, articles))
+        if path.name not in COMPANION_FILES:
+            entries.extend(checker.entries(path, articles))
     if not entries and not checker.problems:
         checker.report(str(directory), 0, "no entries found in any *.yaml file")
     owners_path, not_covered_path = directory / OWNERS_FILE, directory / NOT_COVERED_FILE
@@ -970,6 +979,7 @@ def read_knowledge(
         checker.vocabulary,
         tuple(duties),
         tuple(subjects),
+        read_companions(directory, checker, entries, articles),
     )
     return knowledge, checker.problems
 

@@ -95,12 +95,16 @@ class Matcher:
         return self._to_match(question, normalized, decision)
 
     def closest(self, question: str) -> tuple[Entry, float] | None:
-        """The best-scoring entry even below the threshold (for curators), or None if none scores."""
+        """The best-scoring entry even below the threshold, for curators to add the question to;
+        None when nothing scores at least the suggestion floor ("what is the weather" belongs
+        to no entry, however it scores against them)."""
         ranked = self._ranked(
             self.analyzer.terms(self._corrected(self.analyzer.normalize(question)))
         )
         for position, score in ranked:
             if self.documents[position].kind == ENTRY:
+                if score < self.tuning.closest_floor:
+                    return None
                 return self.knowledge.entries[position], round(score, 1)
         return None
 

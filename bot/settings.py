@@ -59,6 +59,9 @@ DEFAULT_HTTP_READ_TIMEOUT = 10
 DEFAULT_HTTP_CONNECTION_LIMIT = 500
 DEFAULT_REPLY_WORKERS = 8
 DEFAULT_REPLY_QUEUE = 500
+# Conversations (bot/conversation): a follow-up is read against the last answer this long.
+ENV_CONVERSATION_TTL = "CONVERSATION_TTL_SECONDS"
+DEFAULT_CONVERSATION_TTL = 30 * 60
 _FALSE_WORDS = {"0", "false", "no", "off"}
 _TRUE_WORDS = {"1", "true", "yes", "on", ""}
 
@@ -192,6 +195,7 @@ class Settings:
     retention_days: int = DEFAULT_RETENTION_DAYS
     user_hash_salt: str | None = None
     escalation_channel: str | None = None
+    conversation_ttl: int = DEFAULT_CONVERSATION_TTL
     bot_token: str | None = None
     signing_secret: str | None = None
     app_token: str | None = None
@@ -271,6 +275,9 @@ class Settings:
             retention_days=_positive_int(environ, ENV_RETENTION_DAYS, DEFAULT_RETENTION_DAYS),
             user_hash_salt=environ.get(ENV_USER_HASH_SALT) or None,
             escalation_channel=environ.get(ENV_ESCALATION_CHANNEL, "").strip() or None,
+            conversation_ttl=_positive_int(
+                environ, ENV_CONVERSATION_TTL, DEFAULT_CONVERSATION_TTL, "seconds"
+            ),
             bot_token=environ.get(ENV_BOT_TOKEN, "").strip() or None,
             signing_secret=environ.get(ENV_SIGNING_SECRET, "").strip() or None,
             app_token=environ.get(ENV_APP_TOKEN, "").strip() or None,

@@ -314,6 +314,7 @@ def test_missing_knowledge_dir(
         (["kb", "check"], "usage: csm-vs-pm kb check"),
         (["serve"], "usage: csm-vs-pm serve"),
         (["report"], "usage: csm-vs-pm report"),
+        (["chat"], "usage: csm-vs-pm chat"),
         (["eval"], "usage: csm-vs-pm eval"),
     ],
 )
@@ -484,3 +485,58 @@ def test_ctrl_c_during_ask_ends_quietly_with_status_130() -> None:
         process.kill()
     assert process.returncode == 130
     assert err == ""
+
+
+# --- chat -------------------------------------------------------------------------------------
+
+
+def test_chat_json_keeps_context_between_lines() -> None:
+    lines = ["what skills does a csm need", "and for a PM?", "why?", "", "what is a csm?"]
+    code, output = run("chat", "--json", stdin="\n".join(lines) + "\n")
+    assert code == 0
+    records = [json.loads(line) for line in output.splitlines()]
+    assert [r["question"] for r in records] == lines
+    assert [r["id"] for r in records] == ["csm-skills", "pm-skills", "pm-skills", None, "csm-role"]
+    assert [r["context"] for r in records] == [None, "csm-skills", "pm-skills", None, None]
+    ask_keys = json.loads(run("ask", "--json", "csm skills")[1]).keys()
+    assert all(set(record) == {*ask_keys, "context"} for record in records)
+
+
+def test_chat_text_says_when_it_followed_up() -> None:
+    code, output = run("chat", stdin="what does a pm do\nand a CSM?\n")
+    assert code == 0
+    assert "Following up on What a Project Manager is:" in output
+    assert output.count("Following up on") == 1
+    assert "you> " not in output  # no prompt when stdin is not a terminal
+
+
+def test_chat_answers_hello_with_a_welcome() -> None:
+    code, output = run("chat", stdin="hi\n")
+    assert code == 0 and output.startswith("Hello!") and "can't answer" not in output
+
+
+def test_chat_reads_standard_input_as_a_script() -> None:
+    result = run_module("chat", "--json", stdin="csm skills\nand for a pm\n")
+    assert result.returncode == 0, result.stderr
+    ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert ids == ["csm-skills", "pm-skills"]
+
+
+def test_chat_at_a_terminal_prompts_and_ends_quietly_on_ctrl_c() -> None:
+    class Terminal(StringIO):
+        """Standard input that is a terminal: one question, then Ctrl+C."""
+
+        def isatty(self) -> bool:
+            return True
+
+        def readline(self, *args: object) -> str:
+            line = super().readline()
+            if not line:
+                raise KeyboardInterrupt
+            return line
+
+    out = StringIO()
+    assert main(["chat"], out=out, stdin=Terminal("what does a csm do\n")) == 0
+    shown = out.getvalue()
+    assert shown.startswith("Hello!") and shown.count("you> ") == 2
+    assert "What a Customer Success Manager is" in shown and shown.endswith("\n")

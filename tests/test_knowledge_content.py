@@ -203,6 +203,32 @@ def test_question_sets_share_no_question_with_the_knowledge_base(
     assert shared == []
 
 
+def tour_texts(knowledge: KnowledgeBase) -> Iterator[tuple[str, str]]:
+    """Every text of the tour and quiz a user reads: (where, text)."""
+    tour = knowledge.companions.tour
+    for number, step in enumerate(tour.steps, start=1):
+        yield f"step {number} title", step.title
+        yield f"step {number} text", step.text
+    for question in tour.quiz:
+        yield f"quiz {question.id} question", question.question
+        yield f"quiz {question.id} reason", question.reason
+        for choice, label in question.choices:
+            yield f"quiz {question.id} choice {choice}", label
+
+
+def test_the_tour_is_in_our_own_words(
+    knowledge: KnowledgeBase, article_texts: dict[str, str]
+) -> None:
+    copied_runs = {run for text in article_texts.values() for run in runs(words(text))}
+    copies = [
+        f"{where}: {' '.join(run)}"
+        for where, text in tour_texts(knowledge)
+        for run in runs(words(text))
+        if run in copied_runs
+    ]
+    assert copies == []
+
+
 @pytest.mark.parametrize("path", QUESTION_FILES, ids=lambda path: path.stem)
 def test_question_sets_expect_only_existing_ids(knowledge: KnowledgeBase, path: Path) -> None:
     cases = load_cases(path)

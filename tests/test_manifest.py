@@ -39,5 +39,23 @@ def test_env_example_documents_every_variable() -> None:
     text = (ROOT / ".env.example").read_text("utf-8")
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT",
                  "LOG_LEVEL", "SLACK_API_URL", "DATABASE_PATH", "LOG_QUESTIONS",
-                 "RETENTION_DAYS", "ESCALATION_CHANNEL", "KNOWLEDGE_DIR"):  # fmt: skip
+                 "RETENTION_DAYS", "ESCALATION_CHANNEL", "KNOWLEDGE_DIR",
+                 "CONVERSATION_TTL_SECONDS"):  # fmt: skip
         assert name in text
+
+
+def test_the_assistant_surface_is_off_but_one_uncomment_away() -> None:
+    text = (ROOT / "manifest.yaml").read_text("utf-8")
+    manifest = yaml.safe_load(text)
+    assert "assistant_view" not in manifest["features"]
+    assert "assistant:write" not in manifest["oauth_config"]["scopes"]["bot"]
+    enabled = yaml.safe_load(
+        text.replace("# assistant_view:", "assistant_view:")
+        .replace("#   assistant_description", "  assistant_description")
+        .replace("# - assistant", "- assistant")
+    )
+    assert enabled["features"]["assistant_view"]["assistant_description"]
+    assert "assistant:write" in enabled["oauth_config"]["scopes"]["bot"]
+    assert {"assistant_thread_started", "assistant_thread_context_changed"} <= set(
+        enabled["settings"]["event_subscriptions"]["bot_events"]
+    )

@@ -10,11 +10,14 @@ JSON keys: since, until (ISO 8601 UTC), database, asked, answered, answer_rate (
 nothing was asked), unanswered_without_text (recorded with LOG_QUESTIONS=0), unanswered (list of
 {example, count, phrasings, closest}; closest is null or {id, title, file, line, score, yaml}),
 not_helpful (list of {id, title, not_helpful, helpful}: how many distinct people voted each
-way on that entry's answers, so one person clicking 21 times counts once), topics (list of {id, title, count}).
+way on that entry's answers, so one person clicking 21 times counts once), topics (list of {id, title, count}),
+quiz_missed (list of {id, question, missed, answered}: the tour quiz questions most often
+answered wrong).
 
 CSV columns: section, id, text, count, helpful, not_helpful, closest_id, closest_score,
 closest_file. Sections: `summary` (id = asked, answered, answer_rate, unanswered_without_text;
-the value in count), `unanswered` (text = example), `not_helpful`, `topic`.
+the value in count), `unanswered` (text = example), `not_helpful`, `topic`, `quiz` (id = quiz
+question id, text = question, count = answers, not_helpful = missed).
 """
 
 from __future__ import annotations
@@ -114,6 +117,16 @@ class TopicCount:
 
 
 @dataclass(frozen=True)
+class QuizMiss:
+    """A tour quiz question and how often it was answered wrong: what curators should explain."""
+
+    id: str
+    question: str
+    missed: int
+    answered: int
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything `csm-vs-pm report` shows for one period."""
 
@@ -126,6 +139,7 @@ class Report:
     unanswered: tuple[UnansweredGroup, ...] = ()
     not_helpful: tuple[AnswerVotes, ...] = ()
     topics: tuple[TopicCount, ...] = ()
+    quiz_missed: tuple[QuizMiss, ...] = ()
 
     @property
     def answer_rate(self) -> float | None:
@@ -305,6 +319,24 @@ def _read(
         entry = knowledge.get(entry_id) if knowledge else None
         return entry.title if entry else entry_id
 
+    missed = "count(*) FILTER (WHERE correct = 0)"
+    quiz = (
+        backend.read(
+            f"""SELECT question_id, {missed} AS missed, count(*) AS answered FROM quiz_answers
+                WHERE answered_at >= ? AND answered_at <= ?
+                GROUP BY question_id HAVING {missed} > 0
+                ORDER BY missed DESC, answered DESC, question_id LIMIT ?""",
+            (*window, limit),
+        )
+        if backend.has_table("quiz_answers")
+        else []
+    )
+    tour = knowledge.companions.tour if knowledge and knowledge.companions else None
+
+    def quiz_question(question_id: str) -> str:
+        found = tour.question(question_id) if tour else None
+        return found.question if found else question_id
+
     groups = group_similar(texts)[:limit]
     if suggest and knowledge is not None and knowledge.entries:
         matcher = Matcher(knowledge)
@@ -324,6 +356,7 @@ def _read(
         unanswered=tuple(groups),
         not_helpful=tuple(AnswerVotes(i, title(i), bad, good) for i, bad, good in votes),
         topics=tuple(TopicCount(i, title(i), count) for i, count in topics),
+        quiz_missed=tuple(QuizMiss(i, quiz_question(i), bad, n) for i, bad, n in quiz),
     )
 
 
@@ -338,10 +371,13 @@ def render_text(report: Report, *, suggest: bool = False) -> str:
     """The terminal report: short sections, most important first, each with counts."""
     period = f"{_when(report.since)} to {_when(report.until)}"
     if not report.asked:
-        return (
-            f"No questions recorded since {_when(report.since)} in {report.database}.\n"
-            "Questions are recorded by the Slack bot and by `csm-vs-pm ask --log`; "
-            "try a longer period with --since, e.g. --since 4w."
+        return "\n".join(
+            [
+                f"No questions recorded since {_when(report.since)} in {report.database}.\n"
+                "Questions are recorded by the Slack bot and by `csm-vs-pm ask --log`; "
+                "try a longer period with --since, e.g. --since 4w.",
+                *_quiz_lines(report),
+            ]
         )
     unanswered = report.asked - report.answered
     lines = [
@@ -385,6 +421,7 @@ def render_text(report: Report, *, suggest: bool = False) -> str:
     lines += [f"  {topic.count:>4}  {topic.id} ({topic.title})" for topic in report.topics] or [
         "  (none answered)"
     ]
+    lines += _quiz_lines(report)
     if report.unanswered and not suggest:
         lines += [
             "",
@@ -397,6 +434,15 @@ def render_text(report: Report, *, suggest: bool = False) -> str:
             "valid edits within seconds.",
         ]
     return "\n".join(lines)
+
+
+def _quiz_lines(report: Report) -> list[str]:
+    if not report.quiz_missed:
+        return []
+    return ["", "Most-missed quiz questions (explain these better):"] + [
+        f"  {quiz.missed:>4} of {quiz.answered} wrong  {quiz.id} ({quiz.question})"
+        for quiz in report.quiz_missed
+    ]
 
 
 def render_json(report: Report) -> str:
@@ -414,6 +460,7 @@ def render_json(report: Report) -> str:
         ],
         "not_helpful": [asdict(votes) for votes in report.not_helpful],
         "topics": [asdict(topic) for topic in report.topics],
+        "quiz_missed": [asdict(quiz) for quiz in report.quiz_missed],
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
 
@@ -456,6 +503,16 @@ def render_csv(report: Report) -> str:
     for topic in report.topics:
         writer.writerow(
             {"section": "topic", "id": topic.id, "text": topic.title, "count": topic.count}
+        )
+    for quiz in report.quiz_missed:
+        writer.writerow(
+            {
+                "section": "quiz",
+                "id": quiz.id,
+                "text": quiz.question,
+                "count": quiz.answered,
+                "not_helpful": quiz.missed,
+            }
         )
     return buffer.getvalue().rstrip("\n")
 

@@ -272,6 +272,18 @@ class QuestionStore:
         if record_id:
             self._offer(_Vote(record_id, bool(helpful), timestamp(self._clock()), user_id))
 
+    def record_quiz_answer(self, question_id: str, correct: bool, user_id: str | None) -> None:
+        """Record one answer to a tour quiz question, for the report's most-missed questions.
+        Rare (a click), so written at once; a failure is logged, never raised."""
+        self._ask(
+            "record_quiz_answer",
+            self.backend.record_quiz_answer,
+            question_id,
+            bool(correct),
+            hash_user(self._salt, user_id),
+            timestamp(self._clock()),
+        )
+
     def _offer(self, row: object) -> bool:
         if self._closed:
             self._dropped("records arrived after the store closed; dropped")

@@ -24,6 +24,9 @@ class Tuning:
     # ... and never when it scores below this, however close (a floor for weak matches).
     suggestion_floor: float = 35.0
     max_suggestions: int = 3
+    # Curators are shown the entry a question came closest to (`report --suggest`) only from
+    # this score up: below it, the question belongs to no entry.
+    closest_floor: float = 25.0
     # A question asking "who?" is answered with a duty's owner when the best duty scores at
     # least this close to the best entry.
     who_margin: float = 12.0

@@ -15,6 +15,7 @@ from bot.render.common import (
     READ_MORE_LABEL,
     TOPICS_INTRO,
     citations,
+    did_you_mean,
     mrkdwn_to_plain,
     not_covered_title,
     owner_line,
@@ -73,7 +74,7 @@ def render_fallback(knowledge: KnowledgeBase, match: Match) -> str:
 
 
 def render_match(knowledge: KnowledgeBase, match: Match) -> str:
-    """The full terminal answer for a match, with "did you mean" suggestions where close."""
+    """The full terminal answer for a match, with "did you mean" suggestions on close calls."""
     if match.not_covered and match.subject:
         suggested = match.suggestions[0] if match.suggestions else None
         return render_not_covered(knowledge, match.subject, suggested)
@@ -83,7 +84,8 @@ def render_match(knowledge: KnowledgeBase, match: Match) -> str:
         text = render_entry(knowledge, match.entry)
     else:
         text = render_fallback(knowledge, match)
-    if match.suggestions:
+    close = did_you_mean(match)
+    if close:
         lead = "Did you mean:" if match.entry is None else "Also close:"
-        text += f"\n\n{lead}\n" + "\n".join(_topic_line(entry) for entry in match.suggestions)
+        text += f"\n\n{lead}\n" + "\n".join(_topic_line(entry) for entry in close)
     return text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltError
@@ -25,12 +26,13 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.answering import AnswerService
+from bot.conversation.state import ConversationStore, MemoryState
 from bot.curation.store import SharedState
 from bot.settings import ENV_API_URL, ENV_BOT_TOKEN, ConfigError, Settings, redact, url_secrets
 from bot.slack import payloads
 from bot.slack.context import SEEN_TTL, BotContext, answered_once, greeted_once
 from bot.slack.dedupe import Once
-from bot.slack.listeners import register_listeners
+from bot.slack.listeners import assistant, register_listeners
 from bot.slack.outbox import Outbox
 from bot.slack.throttle import ThrottledLog
 
@@ -78,11 +80,28 @@ class _QuietTokenNotice(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
-def build_app(settings: Settings, service: AnswerService, store: SharedState | None = None) -> App:
+class ServingStore(SharedState, ConversationStore, Protocol):
+    """The question store as the app uses it: claims and state shared by every replica, and
+    the quiz answers recorded for the report."""
+
+
+def _assistant_enabled(client: WebClient) -> bool:
+    """Whether the app was installed with the assistant surface (its scope was granted)."""
+    try:
+        headers = client.auth_test().headers
+    except (SlackApiError, OSError) as error:
+        logger.warning("could not read the bot token's scopes; assistant surface off: %s", error)
+        return False
+    scopes = next((v for k, v in headers.items() if k.lower() == "x-oauth-scopes"), None)
+    return assistant.granted(scopes if isinstance(scopes, str) else None)
+
+
+def build_app(settings: Settings, service: AnswerService, store: ServingStore | None = None) -> App:
     """The Bolt app; raises ConfigError (one line) if Slack rejects the bot token.
 
     With a `store`, what is done once (events, messages, greetings) is agreed with every other
-    replica on the same database; without one, this process remembers it in memory.
+    replica on the same database, and conversations, tour progress and quiz answers are kept
+    there; without one, this process remembers them in memory.
     """
     client = build_client(settings)
     secrets = url_secrets(settings.api_url)
@@ -139,8 +158,9 @@ def build_app(settings: Settings, service: AnswerService, store: SharedState | N
         state=store,
         answered_messages=answered_once(store),
         greeted=greeted_once(store),
+        store=store if store is not None else MemoryState(),
     )
-    register_listeners(app, context)
+    register_listeners(app, context, assistant_surface=_assistant_enabled(client))
     return app
 
 

@@ -6,19 +6,32 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answering import Answered, AnswerService
+from bot.conversation.content import FollowUpRules, Tour
+from bot.conversation.service import ConversationService, Reply
+from bot.conversation.state import (
+    ConversationMemory,
+    ConversationStore,
+    MemoryState,
+    dm_conversation,
+    thread_conversation,
+)
 from bot.curation.store import SharedState
+from bot.knowledge import Entry
 from bot.render.blocks import (
     Message,
     entry_message,
     fallback_message,
     not_covered_message,
     owner_message,
+    with_follow_up,
+    with_greeting,
 )
+from bot.render.common import did_you_mean
 from bot.settings import Settings
 from bot.slack.dedupe import KeyMemory, Once, SeenSet
 
@@ -56,6 +69,38 @@ class BotContext:
     escalations: KeyMemory = field(
         default_factory=lambda: SeenSet(capacity=100_000, ttl=30 * 86400)
     )
+    # Conversation context, tour progress and quiz answers (the question store when serving).
+    store: ConversationStore = field(default_factory=MemoryState)
+    memory: ConversationMemory = field(init=False)
+    conversation: ConversationService = field(init=False)
+
+    def __post_init__(self) -> None:
+        hash_key = self.state.key if self.state is not None else None
+        self.memory = ConversationMemory(self.store, self.settings.conversation_ttl, hash_key)
+        self.conversation = ConversationService(self.service, self.memory)
+
+    @property
+    def rules(self) -> FollowUpRules | None:
+        """How follow-ups, greetings and tour requests are recognised, if the curators say."""
+        companions = self.service.knowledge.companions
+        return companions.followups if companions else None
+
+    @property
+    def tour(self) -> Tour | None:
+        """The onboarding tour, if the knowledge base has one."""
+        companions = self.service.knowledge.companions
+        return companions.tour if companions else None
+
+    def asks_for_tour(self, text: str) -> bool:
+        """Whether a message asks for the tour ("tour", "onboarding", "start")."""
+        rules = self.rules
+        return bool(rules and self.tour and rules.asks_for_tour(text))
+
+    def converse(
+        self, question: str, conversation: str, surface: str, user_id: str | None
+    ) -> Reply:
+        """Answer a message in a DM or thread, reading short follow-ups against its context."""
+        return self.conversation.ask(question[:MAX_QUESTION_CHARS], conversation, surface, user_id)
 
     @property
     def can_escalate(self) -> bool:
@@ -66,8 +111,25 @@ class BotContext:
         """Answer a question from Slack, cut to a sane length first."""
         return self.service.ask(question[:MAX_QUESTION_CHARS], surface, user_id)
 
-    def render(self, answered: Answered, *, shareable: bool = False) -> Message:
-        """The Block Kit message for an answer or, when the bot abstains, the fallback."""
+    def render(
+        self,
+        answered: Answered,
+        *,
+        shareable: bool = False,
+        greeting: bool = False,
+        follow_up: Entry | None = None,
+    ) -> Message:
+        """The Block Kit message for an answer or, when the bot abstains, the fallback.
+
+        `greeting` folds the welcome into a first DM's answer; `follow_up` is the entry the
+        message was read against, said in one line.
+        """
+        message = self._message(answered, shareable=shareable)
+        if follow_up is not None:
+            message = with_follow_up(message, follow_up)
+        return with_greeting(message, answered.knowledge) if greeting else message
+
+    def _message(self, answered: Answered, *, shareable: bool) -> Message:
         match = answered.match
         if match.not_covered and match.subject:
             return not_covered_message(
@@ -84,7 +146,7 @@ class BotContext:
                 match.duty,
                 question=match.question,
                 record_id=answered.record_id,
-                suggestions=match.suggestions,
+                suggestions=did_you_mean(match),
                 shareable=shareable,
             )
         if match.entry is None:
@@ -101,7 +163,7 @@ class BotContext:
             match.entry,
             question=match.question,
             record_id=answered.record_id,
-            suggestions=match.suggestions,
+            suggestions=did_you_mean(match),
             shareable=shareable,
         )
 
@@ -115,6 +177,28 @@ class BotContext:
                 "chat.postMessage to %s failed: %s", channel, error.response.get("error")
             )
             return False
+        return True
+
+    def remember_topic(self, body: dict[str, Any], entry_id: str) -> None:
+        """A topic clicked in a DM or a thread becomes that conversation's last answer."""
+        container = body.get("container", {})
+        channel = container.get("channel_id") or body.get("channel", {}).get("id") or ""
+        if container.get("is_ephemeral") or container.get("type") == "view" or not channel:
+            return  # a private answer or App Home: no conversation to continue
+        original = body.get("message", {})
+        if channel.startswith("D"):
+            self.memory.remember(dm_conversation(channel), entry_id)
+        elif root := original.get("thread_ts") or original.get("ts"):
+            self.memory.remember(thread_conversation(channel, root), entry_id)
+
+    @staticmethod
+    def replace_ephemeral(body: dict[str, Any], respond: Respond, message: Message) -> bool:
+        """Replace the clicked message through the response_url if it is ephemeral (only
+        Slack can change those); False if it is not, so the caller updates it another way."""
+        if not body.get("container", {}).get("is_ephemeral"):
+            return False
+        text, blocks = message
+        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
         return True
 
     def first_time(self, event: dict[str, Any]) -> bool:

@@ -36,7 +36,13 @@ def test_values_from_the_environment():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("RETENTION_DAYS", "ninety"), ("RETENTION_DAYS", "0"), ("LOG_QUESTIONS", "maybe")],
+    [
+        ("RETENTION_DAYS", "ninety"),
+        ("RETENTION_DAYS", "0"),
+        ("LOG_QUESTIONS", "maybe"),
+        ("CONVERSATION_TTL_SECONDS", "30m"),
+        ("CONVERSATION_TTL_SECONDS", "0"),
+    ],
 )
 def test_bad_values_are_one_line_errors(name, value, monkeypatch, capsys):
     with pytest.raises(ConfigError, match=name):
@@ -45,6 +51,11 @@ def test_bad_values_are_one_line_errors(name, value, monkeypatch, capsys):
     assert cli.main(["report"]) == cli.EXIT_USAGE
     error = capsys.readouterr().err
     assert error.startswith(f"csm-vs-pm: {name}=") and error.count("\n") == 1
+
+
+def test_conversations_expire_after_thirty_minutes_unless_set() -> None:
+    assert Settings.from_env({}).conversation_ttl == 1800
+    assert Settings.from_env({"CONVERSATION_TTL_SECONDS": "600"}).conversation_ttl == 600
 
 
 def test_store_and_serving_settings():

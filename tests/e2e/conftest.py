@@ -39,6 +39,10 @@ def fresh_fake(fake_slack: FakeSlack) -> Iterator[None]:
     """A clean fake for each test; afterwards, every message it was sent had plain `text`."""
     fake_slack.reset()
     yield
-    messages = fake_slack.calls_to("chat.postMessage") + fake_slack.calls_to("response_url")
+    messages = (
+        fake_slack.calls_to("chat.postMessage")
+        + fake_slack.calls_to("chat.update")
+        + fake_slack.calls_to("response_url")
+    )
     untexted = [call.params for call in messages if not str(call.params.get("text", "")).strip()]
     assert not untexted, "messages without top-level text (notifications, screen readers)"

@@ -46,6 +46,9 @@ def _default_answer(method: str, params: dict[str, Any]) -> dict[str, Any]:
                 "team": "Test", "user": "csm-vs-pm", "url": "https://test.slack.com/"}  # fmt: skip
     if method == "chat.postMessage":
         return {"ok": True, "channel": params.get("channel"), "ts": f"{time.time():.6f}"}
+    if method == "chat.update":
+        return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts"),
+                "text": params.get("text")}  # fmt: skip
     if method == "chat.getPermalink":
         return {"ok": True, "permalink": "https://test.slack.com/archives/C1/p1"}
     return {"ok": True}

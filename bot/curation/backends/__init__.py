@@ -12,6 +12,7 @@ Tables (schema version 2; `meta.schema_version` says which one a database has):
     feedback(question_id, voter, helpful, given_at)   one vote per question and voter
     claims(key, expires_at)                     "done once": event ids, messages answered
     state(key, value, expires_at)               small JSON values by key, optionally expiring
+    quiz_answers(question_id, correct, user_hash, answered_at)   one row per tour quiz answer
 
 Times in `questions` / `feedback` are UTC ISO 8601 text (they sort as text); `expires_at` is
 seconds since the epoch, NULL for never. `claims` may lose its rows in a PostgreSQL crash (an
@@ -60,6 +61,11 @@ def _question_tables(real: str) -> tuple[str, ...]:
         "CREATE INDEX IF NOT EXISTS feedback_given_at ON feedback (given_at)",
         f"CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
         f"expires_at {real})",
+        # Added within schema version 2: creating it is the whole migration.
+        """CREATE TABLE IF NOT EXISTS quiz_answers (
+            question_id TEXT NOT NULL, correct INTEGER NOT NULL, user_hash TEXT,
+            answered_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS quiz_answers_answered_at ON quiz_answers (answered_at)",
     )
 
 
@@ -272,6 +278,7 @@ class SqlBackend(ABC):
             for sql, value in (
                 ("DELETE FROM questions WHERE asked_at < ?", cutoff),
                 ("DELETE FROM feedback WHERE given_at < ?", cutoff),
+                ("DELETE FROM quiz_answers WHERE answered_at < ?", cutoff),
             ):
                 cursor.execute(self._sql(sql), (value,))
                 removed += cursor.rowcount
@@ -296,6 +303,16 @@ class SqlBackend(ABC):
         """The live value under `key`, or None."""
         rows = self.read(_GET_STATE, (key, now))
         return rows[0][0] if rows else None
+
+    def record_quiz_answer(
+        self, question_id: str, correct: bool, user_hash: str | None, answered_at: str
+    ) -> None:
+        """Store one answer to a tour quiz question."""
+        with self.borrowed() as connection, self.transaction(connection) as cursor:
+            cursor.execute(
+                self._sql("INSERT INTO quiz_answers VALUES (?, ?, ?, ?)"),
+                (question_id, int(correct), user_hash, answered_at),
+            )
 
     def delete_state(self, key: str) -> None:
         """Forget `key`."""

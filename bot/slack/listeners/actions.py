@@ -13,8 +13,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.render.blocks import (
     ACTION_ASK_PERSON,
+    ACTION_FEEDBACK,
     ACTION_HELPFUL,
     ACTION_NOT_HELPFUL,
+    ACTION_PICK_TOPIC,
     ACTION_SHARE,
     ACTION_TOPIC,
     SHARED_DUTY,
@@ -26,6 +28,7 @@ from bot.render.blocks import (
     escalation_value,
     neutralise,
     owner_message,
+    read_feedback_value,
 )
 from bot.slack.context import BotContext, acknowledge
 
@@ -41,15 +44,19 @@ def _clicked(body: dict[str, Any]) -> dict[str, Any]:
     return body["actions"][0]
 
 
+def _chosen(body: dict[str, Any]) -> str:
+    """A clicked button's value, or the option picked in a select menu."""
+    action = _clicked(body)
+    return (action.get("selected_option") or {}).get("value") or action.get("value") or ""
+
+
 def _reply_in_place(
     bot: BotContext, body: dict[str, Any], client: WebClient, respond: Respond, message: Message
 ) -> None:
     """Answer where the button was: replace an ephemeral answer, reply in a thread or DM."""
-    text, blocks = message
-    container = body.get("container", {})
-    if container.get("is_ephemeral"):
-        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+    if bot.replace_ephemeral(body, respond, message):
         return
+    container = body.get("container", {})
     if container.get("type") == "view":  # App Home: answer in the person's DM with the bot
         bot.post(client, body["user"]["id"], message)
         return
@@ -63,7 +70,7 @@ def register(app: App, bot: BotContext) -> None:
     """Attach the action listeners."""
 
     def show_topic(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        knowledge, entry = bot.service.entry(_clicked(body)["value"])
+        knowledge, entry = bot.service.entry(_chosen(body))
         if entry is None:  # the knowledge base changed since the button was drawn
             respond(text="That topic is no longer in the knowledge base.", replace_original=False,
                     response_type="ephemeral")  # fmt: skip
@@ -72,6 +79,7 @@ def register(app: App, bot: BotContext) -> None:
         _reply_in_place(
             bot, body, client, respond, entry_message(knowledge, entry, shareable=shareable)
         )
+        bot.remember_topic(body, entry.id)
 
     def share(body: dict[str, Any], respond: Respond) -> None:
         value = _clicked(body)["value"]
@@ -91,8 +99,7 @@ def register(app: App, bot: BotContext) -> None:
         # The response_url posts in the channel even where the bot is not a member.
         respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
 
-    def vote(helpful: bool, body: dict[str, Any], respond: Respond) -> None:
-        value = _clicked(body)["value"]
+    def vote(helpful: bool, value: str, body: dict[str, Any], respond: Respond) -> None:
         if not value.startswith(UNRECORDED):
             bot.service.feedback(value, helpful, body.get("user", {}).get("id"))
         reply: dict[str, Any] = {"text": "Thanks for the feedback!"}
@@ -108,11 +115,17 @@ def register(app: App, bot: BotContext) -> None:
             ]  # fmt: skip
         respond(**reply, response_type="ephemeral", replace_original=False)
 
+    def feedback(body: dict[str, Any], respond: Respond) -> None:
+        parsed = read_feedback_value(_clicked(body).get("value", ""))
+        if parsed is not None:
+            vote(*parsed, body, respond)
+
+    # Answers sent before the feedback element carry two buttons; they still count.
     def helpful(body: dict[str, Any], respond: Respond) -> None:
-        vote(True, body, respond)
+        vote(True, _clicked(body)["value"], body, respond)
 
     def not_helpful(body: dict[str, Any], respond: Respond) -> None:
-        vote(False, body, respond)
+        vote(False, _clicked(body)["value"], body, respond)
 
     def ask_person(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         channel = bot.settings.escalation_channel
@@ -147,6 +160,8 @@ def register(app: App, bot: BotContext) -> None:
 
     # Clicks are acknowledged at once; the answer follows from the reply pool.
     app.action(_action(ACTION_TOPIC))(ack=acknowledge, lazy=[show_topic])
+    app.action(_action(ACTION_PICK_TOPIC))(ack=acknowledge, lazy=[show_topic])
+    app.action(ACTION_FEEDBACK)(ack=acknowledge, lazy=[feedback])
     app.action(_action(ACTION_SHARE))(ack=acknowledge, lazy=[share])
     app.action(_action(ACTION_HELPFUL))(ack=acknowledge, lazy=[helpful])
     app.action(_action(ACTION_NOT_HELPFUL))(ack=acknowledge, lazy=[not_helpful])

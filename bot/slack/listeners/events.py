@@ -11,8 +11,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answering import SURFACE_DM, SURFACE_MENTION
+from bot.conversation.state import dm_conversation, thread_conversation
 from bot.render.blocks import greeting_message, home_view
 from bot.slack.context import BotContext, acknowledge
+from bot.slack.listeners.tour.screen import start_tour
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,19 @@ def register(app: App, bot: BotContext) -> None:
     def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if not _from_a_person(event) or not bot.first_time(event):
             return
-        answered = bot.ask(_question(event, context), SURFACE_MENTION, event.get("user"))
-        thread = event.get("thread_ts") or event["ts"]
-        bot.post(client, event["channel"], bot.render(answered), thread_ts=thread)
+        # The bot answers in a thread: that thread is the conversation follow-ups continue; a
+        # mention in a DM (Slack may send it as a mention) continues the DM's conversation.
+        channel, thread = event["channel"], event.get("thread_ts") or event["ts"]
+        conversation = (
+            dm_conversation(channel)
+            if event.get("channel_type") == "im" or channel.startswith("D")
+            else thread_conversation(channel, thread)
+        )
+        reply = bot.converse(
+            _question(event, context), conversation, SURFACE_MENTION, event.get("user")
+        )
+        message = bot.render(reply.answered, follow_up=reply.follow_up)
+        bot.post(client, event["channel"], message, thread_ts=thread)
 
     def answer_direct_message(
         event: dict[str, Any], client: WebClient, context: BoltContext
@@ -48,11 +60,21 @@ def register(app: App, bot: BotContext) -> None:
         if not bot.first_time(event):
             return
         user = event.get("user")
-        if user and bot.greeted.first_time(user):
+        text = _question(event, context)
+        first = bool(user) and bot.greeted.first_time(user)
+        if user and bot.asks_for_tour(text):
+            start_tour(bot, client, event["channel"], user)
+            return
+        rules = bot.rules
+        # Only hello: the welcome, with the tour and starter questions, not "I can't answer".
+        if (first and not text) or (rules is not None and rules.is_greeting(text)):
             bot.post(client, event["channel"], greeting_message(bot.service.knowledge))
-        answered = bot.ask(_question(event, context), SURFACE_DM, user)
+            return
+        # A DM channel belongs to one person: it is the conversation.
+        reply = bot.converse(text, dm_conversation(event["channel"]), SURFACE_DM, user)
+        message = bot.render(reply.answered, greeting=first, follow_up=reply.follow_up)
         thread = {"thread_ts": event["thread_ts"]} if event.get("thread_ts") else {}
-        bot.post(client, event["channel"], bot.render(answered), **thread)
+        bot.post(client, event["channel"], message, **thread)
 
     def publish_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
