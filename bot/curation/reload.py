@@ -104,7 +104,10 @@ class KnowledgeWatcher:
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval):
-            self.check()
+            try:
+                self.check()
+            except Exception:  # never let one bad poll end the watching
+                logger.exception("looking at %s failed; still watching", self.directory)
 
     def check(self) -> bool | None:
         """Look once: True if a new knowledge base is now served, False if an edit was refused,
