@@ -34,6 +34,7 @@ from bot.matcher import Match, Matcher
 from bot.render.common import following_up
 from bot.render.text import render_match, render_topics
 from bot.settings import (
+    CONVERSATION_SETTINGS,
     ENV_BOT_TOKEN,
     ENV_KNOWLEDGE_DIR,
     MODE_HTTP,
@@ -45,6 +46,8 @@ from bot.settings import (
 )
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+# What commands that only read the knowledge base leave unread (a bad value there is no concern).
+OFFLINE_UNUSED = SERVER_SETTINGS + STORE_SETTINGS + CONVERSATION_SETTINGS
 # What a shell reports for a process ended by a signal: 128 + its number (130 for Ctrl+C, 141
 # when whoever read the output, e.g. `| head -1`, stopped reading).
 EXIT_INTERRUPTED = 128 + signal.SIGINT
@@ -343,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="record the questions for `report` (surface cli), in DATABASE_PATH",
     )
-    ask.set_defaults(handler=_ask, unused_settings=SERVER_SETTINGS)
+    ask.set_defaults(handler=_ask, unused_settings=SERVER_SETTINGS + CONVERSATION_SETTINGS)
 
     chat = commands.add_parser(
         "chat",
@@ -393,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SHARE",
         help="for conversation sets (items with turns): fail when follow-up turns are under SHARE",
     )
-    eval_command.set_defaults(handler=_eval, unused_settings=SERVER_SETTINGS + STORE_SETTINGS)
+    eval_command.set_defaults(handler=_eval, unused_settings=OFFLINE_UNUSED)
 
     report_command = commands.add_parser(
         "report",
@@ -402,12 +405,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(near-duplicates grouped), answers voted not helpful, most asked topics.",
     )
     report.add_arguments(report_command)
-    report_command.set_defaults(handler=_report, unused_settings=SERVER_SETTINGS)
+    report_command.set_defaults(
+        handler=_report, unused_settings=SERVER_SETTINGS + CONVERSATION_SETTINGS
+    )
 
     topics = commands.add_parser(
         "topics", help="list the topics the bot knows", description="List every topic."
     )
-    topics.set_defaults(handler=_topics, unused_settings=SERVER_SETTINGS + STORE_SETTINGS)
+    topics.set_defaults(handler=_topics, unused_settings=OFFLINE_UNUSED)
 
     kb = commands.add_parser("kb", help="knowledge-base tools", description="Knowledge-base tools.")
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="COMMAND", required=True)
@@ -416,14 +421,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate knowledge/*.yaml",
         description="Validate the knowledge base; print one file:line line per problem.",
     )
-    check.set_defaults(handler=_kb_check, unused_settings=SERVER_SETTINGS + STORE_SETTINGS)
+    check.set_defaults(handler=_kb_check, unused_settings=OFFLINE_UNUSED)
     return parser
 
 
 def _unused_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[str, ...]:
     """The environment variables this command does not read (a bad value there is no concern)."""
     if args.command is None:  # serves when a bot token is set, else only prints help
-        return () if environ.get(ENV_BOT_TOKEN, "").strip() else SERVER_SETTINGS + STORE_SETTINGS
+        return () if environ.get(ENV_BOT_TOKEN, "").strip() else OFFLINE_UNUSED
     unused = tuple(getattr(args, "unused_settings", ()))  # none declared: check them all
     if args.command in ("ask", "chat") and not args.log:
         unused += STORE_SETTINGS

@@ -70,7 +70,8 @@ _TRUE_WORDS = {"1", "true", "yes", "on", ""}
 PACKAGED_KNOWLEDGE = "bundled_knowledge"
 _CHECKOUT_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
-# Settings only `serve` reads, and the ones only commands that open the question store read.
+# Settings only `serve` reads, the ones only commands that open the question store read, and
+# the conversation's.
 # Other commands ignore them (they keep their defaults), so `PORT=abc csm-vs-pm topics` works.
 # A setting missing from both lists is checked by every command: refused, never silently unused.
 SERVER_SETTINGS = (
@@ -97,6 +98,8 @@ STORE_SETTINGS = (
     ENV_RETENTION_DAYS,
     ENV_USER_HASH_SALT,
 )
+# Read by `serve` and `chat` only: how long a conversation's context lasts.
+CONVERSATION_SETTINGS = (ENV_CONVERSATION_TTL,)
 
 
 class ConfigError(Exception):

@@ -379,6 +379,7 @@ def test_python_m_bot_on_a_broken_kb_in_a_subprocess(tmp_path: Path) -> None:
         ("SLACK_API_URL", "nonsense", ["kb", "check"]),
         ("RETENTION_DAYS", "soon", ["ask", "what is a csm"]),  # only `ask --log` opens the store
         ("PORT", "abc", []),  # no command and no bot token: it only prints help
+        ("CONVERSATION_TTL_SECONDS", "long", ["topics"]),  # only serve and chat keep context
     ],
 )
 def test_a_setting_the_command_does_not_use_does_not_stop_it(
@@ -396,6 +397,7 @@ def test_a_setting_the_command_does_not_use_does_not_stop_it(
         ("PORT", "abc", ["serve"]),
         ("RETENTION_DAYS", "soon", ["ask", "--log", "what is a csm"]),
         ("KNOWLEDGE_MAX_FILE_MB", "big", ["topics"]),
+        ("CONVERSATION_TTL_SECONDS", "long", ["chat"]),
     ],
 )
 def test_a_setting_the_command_uses_is_still_checked(

@@ -35,20 +35,21 @@ def test_values_from_the_environment():
 
 
 @pytest.mark.parametrize(
-    ("name", "value"),
+    ("name", "value", "command"),
     [
-        ("RETENTION_DAYS", "ninety"),
-        ("RETENTION_DAYS", "0"),
-        ("LOG_QUESTIONS", "maybe"),
-        ("CONVERSATION_TTL_SECONDS", "30m"),
-        ("CONVERSATION_TTL_SECONDS", "0"),
+        ("RETENTION_DAYS", "ninety", "report"),
+        ("RETENTION_DAYS", "0", "report"),
+        ("LOG_QUESTIONS", "maybe", "report"),
+        # checked by the commands that keep a conversation (each command reads only its own)
+        ("CONVERSATION_TTL_SECONDS", "30m", "chat"),
+        ("CONVERSATION_TTL_SECONDS", "0", "chat"),
     ],
 )
-def test_bad_values_are_one_line_errors(name, value, monkeypatch, capsys):
+def test_bad_values_are_one_line_errors(name, value, command, monkeypatch, capsys):
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({name: value})
     monkeypatch.setenv(name, value)
-    assert cli.main(["report"]) == cli.EXIT_USAGE
+    assert cli.main([command]) == cli.EXIT_USAGE
     error = capsys.readouterr().err
     assert error.startswith(f"csm-vs-pm: {name}=") and error.count("\n") == 1
 
