@@ -21,10 +21,13 @@ library).start()`; `stop()` on shutdown.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import logging
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot.answering import Library
@@ -38,10 +41,33 @@ from bot.knowledge import (
 from bot.settings import DEFAULT_KNOWLEDGE_MAX_FILE_BYTES, packaged_knowledge_dir
 
 logger = logging.getLogger(__name__)
+# While a reload reads and rebuilds (seconds on a large knowledge base), the interpreter hands
+# the GIL over this often instead of every 5 ms: an answer makes dozens of GIL hand-overs (each
+# numpy call is one), and at 5 ms each it would wait 100 ms or more behind the reload.
+RELOAD_SWITCH_INTERVAL = 0.0002
 
 DEFAULT_INTERVAL = 1.0  # seconds between looks at the directory
 
 Signature = tuple[tuple[str, int, int, int], ...]
+
+
+@contextlib.contextmanager
+def _yielding_often() -> Iterator[None]:
+    """Switch threads every RELOAD_SWITCH_INTERVAL seconds for the duration, with no garbage
+    collection pass: a reload allocates millions of objects, and a full pass over them holds
+    the GIL for hundreds of milliseconds at once. What the reload built is then frozen, so later
+    passes do not walk it either (it is freed by reference counting when replaced)."""
+    usual = sys.getswitchinterval()
+    collecting = gc.isenabled()
+    sys.setswitchinterval(RELOAD_SWITCH_INTERVAL)
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+        sys.setswitchinterval(usual)
 
 
 def signature(directory: Path) -> Signature:
@@ -119,8 +145,9 @@ class KnowledgeWatcher:
         if before == self._seen:
             return None
         try:
-            knowledge = self._load(self.directory)
-            self.library.replace(knowledge)
+            with _yielding_often():
+                knowledge = self._load(self.directory)
+                self.library.replace(knowledge)
         except KnowledgeError as error:
             if signature(self.directory) != before:
                 return None  # still being written: judge the finished file on the next poll
