@@ -48,8 +48,8 @@ class PostgresServer:
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
         self.port = free_port()
-        self.folder = Path(tempfile.mkdtemp(prefix="csm-vs-pm-pg-"))
-        self.data = self.folder / "data"
+        # Made by start(): a server found but never started leaves no folder behind.
+        self.folder: Path | None = None
         self.user = "postgres" if os.geteuid() == 0 else None
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
@@ -75,6 +75,7 @@ class PostgresServer:
             raise RuntimeError(f"{argv[0]} failed: {result.stdout}{result.stderr}")
 
     def start(self) -> PostgresServer:
+        self.folder = Path(tempfile.mkdtemp(prefix="csm-vs-pm-pg-"))
         if self.user:
             shutil.chown(self.folder, self.user)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
@@ -84,14 +85,23 @@ class PostgresServer:
             "-c fsync=off -c max_connections=200 -c shared_buffers=32MB"
         )
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-w", "-t", "60",
-                  "-l", str(self.folder / "log"), "start")  # fmt: skip
+                  "-l", str(self.data.parent / "log"), "start")  # fmt: skip
         return self
 
+    @property
+    def data(self) -> Path:
+        """The cluster's data folder (once started)."""
+        assert self.folder is not None, "start() the server first"
+        return self.folder / "data"
+
     def stop(self) -> None:
+        if self.folder is None:
+            return
         try:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
     def database_url(self) -> str:
         """A URL whose tables land in a new, empty schema (isolation between tests)."""
