@@ -7,6 +7,7 @@ happened to a `Recorder` (the curators' log); surfaces never talk to the matcher
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import dataclass
 from typing import Protocol
@@ -34,6 +35,9 @@ class Library:
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self._snapshot = Snapshot(knowledge, Matcher(knowledge))
+        # The knowledge base and its index live as long as the process: leaving them out of
+        # garbage-collection passes keeps those passes from pausing answers.
+        gc.freeze()
         self._lock = threading.Lock()
 
     @property

@@ -23,12 +23,14 @@ class Speller:
     def __init__(self, words: Iterable[str], tuning: Tuning) -> None:
         self.tuning = tuning
         self._known = frozenset(words)
-        # Candidates are looked up among words of about the same length only: two edits
-        # change a length by two at most, and the search stays small on a large vocabulary.
-        by_length: dict[int, list[str]] = defaultdict(list)
+        # Candidates are looked up among words of about the same length (two edits change a
+        # length by two at most) that keep the first or the last letter (a typo rarely changes
+        # both ends at once): the search stays small, on the first pass after start too.
+        by_end: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in sorted(self._known):
-            by_length[len(word)].append(word)
-        self._by_length = dict(by_length)
+            by_end[(word[0], len(word))].append(word)
+            by_end[("$" + word[-1], len(word))].append(word)
+        self._by_end = dict(by_end)
         self.correction = lru_cache(maxsize=16384)(self._correction)
 
     def known(self, word: str) -> bool:
@@ -37,11 +39,11 @@ class Speller:
 
     def _candidates(self, word: str) -> list[str]:
         size = len(word)
-        return [
-            known
-            for length in range(size - 2, size + 3)
-            for known in self._by_length.get(length, ())
-        ]
+        found: dict[str, None] = {}
+        for length in range(size - 2, size + 3):
+            for end in (word[0], "$" + word[-1]):
+                found.update(dict.fromkeys(self._by_end.get((end, length), ())))
+        return list(found)
 
     def _correction(self, word: str) -> str:
         """The known word `word` is most likely a typo of, or `word` itself."""
