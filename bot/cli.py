@@ -207,32 +207,34 @@ def _eval(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Text
     failures = [
         f"{name}: {line}" for name, result in results.items() for line in result.failures(minimums)
     ]
+    sweeps = (
+        {name: evaluation.sweep(matcher, cases) for name, cases in named.items()}
+        if args.sweep
+        else {}
+    )
+    threshold = matcher.tuning.threshold
     if args.json:
         payload: dict[str, object] = {name: result.to_json() for name, result in results.items()}
-        if args.sweep:
+        if sweeps:
             payload["sweep"] = {
                 name: [
-                    {"threshold": threshold, **swept.to_json()["kinds"]}  # type: ignore[dict-item]
-                    for threshold, swept in evaluation.sweep(matcher, cases)
+                    {"threshold": swept_at, **swept.to_json()["kinds"]}  # type: ignore[dict-item]
+                    for swept_at, swept in rows
                 ]
-                for name, cases in named.items()
+                for name, rows in sweeps.items()
             }
         out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     elif args.markdown:
         out.write(evaluation.markdown_table(results) + "\n")
-        if args.sweep:
-            for name, cases in named.items():
-                out.write(f"\nThreshold sweep on {name}:\n\n")
-                rows = evaluation.sweep(matcher, cases)
-                out.write(evaluation.sweep_table(rows, matcher.tuning.threshold) + "\n")
+        for name, rows in sweeps.items():
+            out.write(f"\nThreshold sweep on {name}:\n\n")
+            out.write(evaluation.sweep_table(rows, threshold) + "\n")
     else:
         for name, result in results.items():
             out.write(f"== {name}\n{evaluation.summary(result)}\n\n")
-        if args.sweep:
-            for name, cases in named.items():
-                out.write(f"Threshold sweep on {name}:\n")
-                rows = evaluation.sweep(matcher, cases)
-                out.write(evaluation.sweep_table(rows, matcher.tuning.threshold) + "\n\n")
+        for name, rows in sweeps.items():
+            out.write(f"Threshold sweep on {name}:\n")
+            out.write(evaluation.sweep_table(rows, threshold) + "\n\n")
     for line in failures:
         print(f"csm-vs-pm eval: {line}", file=sys.stderr)
     return EXIT_PROBLEM if failures else EXIT_OK

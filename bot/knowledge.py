@@ -197,9 +197,11 @@ class KnowledgeBase:
     # conversation.yaml and tour.yaml (follow-ups, the tour); None when not loaded from a folder.
     companions: Companions | None = field(default=None, compare=False)
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
+    _duties_by_id: dict[str, Duty] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {entry.id: entry for entry in self.entries})
+        object.__setattr__(self, "_duties_by_id", {duty.id: duty for duty in self.duties})
 
     def get(self, entry_id: str) -> Entry | None:
         """The entry with this id, or None."""
@@ -207,7 +209,7 @@ class KnowledgeBase:
 
     def duty(self, duty_id: str) -> Duty | None:
         """The duty with this id, or None."""
-        return next((duty for duty in self.duties if duty.id == duty_id), None)
+        return self._duties_by_id.get(duty_id)
 
     def __contains__(self, entry_id: object) -> bool:
         return entry_id in self._by_id

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from bot.knowledge import Duty, Entry, KnowledgeBase, Subject
 from bot.matching.analyzer import Analyzer
 from bot.matching.decision import Decision, decide
-from bot.matching.index import DUTY, ENTRY, Index, documents_of
+from bot.matching.index import DUTY, ENTRY, SUBJECT, Index, documents_of
 from bot.matching.scoring import Scorer
 from bot.matching.speller import Speller
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
@@ -72,10 +72,16 @@ class Matcher:
         )
         self.scorer = Scorer(self.index, tuning)
         self._duties = {duty.id: duty for duty in knowledge.duties}
-        self._subjects = {subject.id: subject for subject in knowledge.subjects}
+        subjects = {subject.id: subject for subject in knowledge.subjects}
+        # Each subject by its document's position, which is what the decision names.
+        self._subjects = {
+            position: subjects[document.key]
+            for position, document in enumerate(self.documents)
+            if document.kind == SUBJECT
+        }
         # Subject terms (word sequences) by their first word: a question is scanned once.
         self._subject_terms: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        for position, subject in self._subject_positions():
+        for position, subject in self._subjects.items():
             for term in subject.terms:
                 sequence = tuple(self.analyzer.terms(self.analyzer.normalize(term).split()))
                 if sequence:
@@ -84,10 +90,6 @@ class Matcher:
     def with_tuning(self, tuning: Tuning) -> Matcher:
         """The same knowledge base matched with other tuning (for threshold sweeps)."""
         return Matcher(self.knowledge, tuning)
-
-    def _subject_positions(self) -> list[tuple[int, Subject]]:
-        start = len(self.knowledge.entries) + len(self.knowledge.duties)
-        return list(enumerate(self.knowledge.subjects, start))
 
     def match(self, question: str) -> Match:
         """Match one question."""
@@ -161,7 +163,7 @@ class Matcher:
                 if tuple(terms[start : start + len(sequence)]) == sequence:
                     return position
         collapsed = self.analyzer.vocabulary.collapse(" ".join(words))
-        for position, subject in self._subject_positions():
+        for position, subject in self._subjects.items():
             if any(pattern.search(collapsed) for pattern in subject.patterns):
                 return position
         return None
@@ -171,7 +173,7 @@ class Matcher:
         suggestions = tuple(knowledge.entries[position] for position in decision.suggestions)
         match = Match(question, normalized, None, decision.score, suggestions)
         if decision.subject is not None:
-            subject = self._subjects[self.documents[decision.subject].key]
+            subject = self._subjects[decision.subject]
             if subject.reply is None:  # unrelated to the roles: the usual fallback
                 return replace(match, subject=subject, suggestions=())
             suggested = knowledge.get(subject.suggest) if subject.suggest else None

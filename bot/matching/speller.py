@@ -1,6 +1,6 @@
 """Spelling correction against the knowledge base's own words, as its own object.
 
-In the spirit of pyspellchecker: a set of known words, `known`, and `correction`. A word is
+In the spirit of pyspellchecker: a set of known words and `correction`. A word is
 corrected only to a known word a plausible typo away, never to another real word that merely
 looks alike ("master" is not "matter").
 """
@@ -32,10 +32,6 @@ class Speller:
             by_end[("$" + word[-1], len(word))].append(word)
         self._by_end = dict(by_end)
         self.correction = lru_cache(maxsize=16384)(self._correction)
-
-    def known(self, word: str) -> bool:
-        """Whether the knowledge base uses this word."""
-        return word in self._known
 
     def _candidates(self, word: str) -> list[str]:
         size = len(word)
