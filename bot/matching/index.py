@@ -35,6 +35,7 @@ class Document:
     title: str  # fully the document's own words, like its questions
     body: str  # its subject matter (an answer), vouched for in part
     roles: frozenset[str] = frozenset()  # for entries: the roles the answer speaks about
+    topic: str | None = None  # for duties: the entry to read more (an entry id)
 
 
 def documents_of(knowledge: KnowledgeBase) -> list[Document]:
@@ -55,7 +56,12 @@ def documents_of(knowledge: KnowledgeBase) -> list[Document]:
     ]
     documents += [
         Document(
-            DUTY, duty.id, duty.questions, duty.duty, " ".join(filter(None, (duty.why, duty.other)))
+            DUTY,
+            duty.id,
+            duty.questions,
+            duty.duty,
+            " ".join(filter(None, (duty.why, duty.other))),
+            topic=duty.topic,
         )
         for duty in knowledge.duties
     ]
