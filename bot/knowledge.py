@@ -51,8 +51,24 @@ MAX_PROBLEMS_SHOWN = 50  # `kb check` and the reload log stop listing here, then
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ENTRY_KEYS = {"id", "title", "questions", "answer", "sources", "related", "starter"}
 _DUTY_KEYS = {"id", "owner", "duty", "questions", "why", "other", "topic", "sources"}
-_SUBJECT_KEYS = {"id", "title", "reply", "terms", "patterns", "questions", "suggest"}
-_VOCABULARY_KEYS = {"synonyms", "roles", "who_phrases", "yes_no_openers", "stopwords"}
+_SUBJECT_KEYS = {
+    "id",
+    "title",
+    "reply",
+    "terms",
+    "patterns",
+    "proper_names",
+    "questions",
+    "suggest",
+}
+_VOCABULARY_KEYS = {
+    "synonyms",
+    "roles",
+    "who_phrases",
+    "yes_no_openers",
+    "stopwords",
+    "everyday_names",
+}
 _ANSWER_KEYS = {"summary", "csm", "pm", "note"}
 _ARTICLE_KEYS = {"id", "title", "publisher", "file", "sections"}
 
@@ -170,7 +186,9 @@ class Subject:
     """Something in the roles' vocabulary the articles do not cover (`knowledge/not-covered.yaml`).
 
     `terms` and `patterns` decide on their own: a question with one of them is about this
-    subject whatever else it says. `questions` are matched like any example question.
+    subject whatever else it says. With `proper_names`, so does a question asking who that
+    names someone or something the knowledge base has never heard of (a person, a customer, a
+    project). `questions` are matched like any example question.
     """
 
     id: str
@@ -183,6 +201,7 @@ class Subject:
     file: str = ""
     line: int = 0
     question_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    proper_names: bool = False
 
 
 @dataclass(frozen=True)
@@ -781,6 +800,9 @@ class _Checker:
             stopwords=frozenset(
                 clean(word) for word in self.word_list(file, document, "stopwords")
             ),
+            everyday_names=frozenset(
+                clean(word) for word in self.word_list(file, document, "everyday_names")
+            ),
         )
 
     def duties(self, path: Path, articles: dict[str, Article]) -> list[Duty]:
@@ -835,6 +857,12 @@ class _Checker:
                     self.report(file, raw.line_of("patterns"), f"pattern {text!r}: {error}")
             questions, question_lines = self.questions(file, raw, MIN_DUTY_QUESTIONS)
             suggest = self.text(file, raw, "suggest", required=False, limit=60)
+            proper_names = raw.get("proper_names", False)
+            if not isinstance(proper_names, bool):
+                self.report(
+                    file, raw.line_of("proper_names"), "'proper_names' must be true or false"
+                )
+                proper_names = False
             if subject_id and title:
                 subjects.append(
                     Subject(
@@ -848,6 +876,7 @@ class _Checker:
                         file,
                         raw.line,
                         tuple(question_lines),
+                        proper_names,
                     )
                 )
         return subjects

@@ -15,6 +15,7 @@ from bot.knowledge import Duty, Entry, KnowledgeBase, Subject
 from bot.matching.analyzer import Analyzer
 from bot.matching.decision import Decision, decide
 from bot.matching.index import DUTY, ENTRY, SUBJECT, Index, documents_of
+from bot.matching.names import ProperNames
 from bot.matching.scoring import Scorer
 from bot.matching.speller import Speller
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
@@ -71,6 +72,11 @@ class Matcher:
             self.index.surface_words | knowledge.vocabulary.synonym_words, tuning
         )
         self.scorer = Scorer(self.index, tuning)
+        self.proper_names = ProperNames(
+            self.index.surface_words | knowledge.vocabulary.synonym_words,
+            knowledge.vocabulary.everyday_names,
+            self.speller,
+        )
         self._duties = {duty.id: duty for duty in knowledge.duties}
         subjects = {subject.id: subject for subject in knowledge.subjects}
         # Each subject by its document's position, which is what the decision names.
@@ -86,6 +92,11 @@ class Matcher:
                 sequence = tuple(self.analyzer.terms(self.analyzer.normalize(term).split()))
                 if sequence:
                     self._subject_terms.setdefault(sequence[0], []).append((sequence, position))
+        # The subject a question asking who about an unknown name is about (people, accounts).
+        self._names_subject = next(
+            (position for position, subject in self._subjects.items() if subject.proper_names),
+            None,
+        )
 
     def with_tuning(self, tuning: Tuning) -> Matcher:
         """The same knowledge base matched with other tuning (for threshold sweeps)."""
@@ -128,23 +139,28 @@ class Matcher:
         normalized = self.analyzer.normalize(question)
         words = self._corrected(normalized)
         readings = [self.analyzer.terms(words)]
-        focus = self._focus(question)
-        if focus is not None:
+        asking = self._asking_sentence(question)
+        focus = self.analyzer.normalize(asking) if asking else ""
+        if focus:
             # Context before the question can only help: the asking sentence is scored alone
             # too, and who-words and not-covered subjects are read in it alone.
             words = self._corrected(focus)
             readings.append(self.analyzer.terms(words))
+        asks_who = self.analyzer.asks_who(words)
         decision = decide(
             self._ranked(*readings),
             self.documents,
-            asks_who=self.analyzer.asks_who(words),
-            subject_hit=self._subject_hit(words, readings[-1]),
+            asks_who=asks_who,
+            subject_hit=self._subject_hit(
+                words, readings[-1], asking if focus else question, asks_who
+            ),
             tuning=self.tuning,
         )
         return normalized, decision
 
-    def _focus(self, question: str) -> str | None:
-        """The sentence that asks, normalised, when context comes before it; else None.
+    @staticmethod
+    def _asking_sentence(question: str) -> str | None:
+        """The sentence that asks, as typed, when context comes before it; else None.
 
         "I'm interviewing next week and realised I don't know the role. What is a CSM?" asks
         what a CSM is, not about interviews.
@@ -153,11 +169,13 @@ class Matcher:
         if len(sentences) < 2:
             return None
         asking = [sentence for sentence in sentences if "?" in sentence]
-        focus = self.analyzer.normalize(asking[-1]) if asking else ""
-        return focus or None
+        return asking[-1] if asking else None
 
-    def _subject_hit(self, words: list[str], terms: list[str]) -> int | None:
-        """A not-covered subject named outright: one of its terms, or one of its patterns."""
+    def _subject_hit(
+        self, words: list[str], terms: list[str], asking: str, asks_who: str | None
+    ) -> int | None:
+        """A not-covered subject named outright: one of its terms or patterns, or, for a
+        question asking who, a name the knowledge base does not know (`asking` as typed)."""
         for start, term in enumerate(terms):
             for sequence, position in self._subject_terms.get(term, ()):
                 if tuple(terms[start : start + len(sequence)]) == sequence:
@@ -166,6 +184,8 @@ class Matcher:
         for position, subject in self._subjects.items():
             if any(pattern.search(collapsed) for pattern in subject.patterns):
                 return position
+        if asks_who and self._names_subject is not None and self.proper_names.find(asking):
+            return self._names_subject
         return None
 
     def _to_match(self, question: str, normalized: str, decision: Decision) -> Match:

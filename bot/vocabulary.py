@@ -36,6 +36,8 @@ class Vocabulary:
     # A yes/no question that names a role ("is onboarding a pm task?") asks who owns it too.
     yes_no_openers: frozenset[str] = frozenset()
     stopwords: frozenset[str] = frozenset()
+    # Capitalised words that name no person, customer or project (weekdays, months...).
+    everyday_names: frozenset[str] = frozenset()
     _synonym_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _role_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _role_of: dict[str, str] = field(init=False, repr=False, compare=False)

@@ -631,6 +631,23 @@ def test_not_covered_file_refuses_a_broken_pattern(tmp_path: Path) -> None:
     assert "subject 'pay' suggests unknown topic 'missing-topic'" in messages
 
 
+def test_not_covered_proper_names_must_be_true_or_false(tmp_path: Path) -> None:
+    write_kb(tmp_path, CSM_ENTRY)
+    (tmp_path / "not-covered.yaml").write_text(
+        "subjects:\n"
+        "  - id: people\n"
+        "    title: People\n"
+        "    reply: Not covered.\n"
+        "    proper_names: sometimes\n"
+        "    questions: [who is our csm, who is my pm, which csm has acme, who runs phoenix]\n",
+        encoding="utf-8",
+    )
+    problems = check_knowledge(tmp_path)
+    assert [(problem.line, problem.message) for problem in problems] == [
+        (5, "'proper_names' must be true or false")
+    ]
+
+
 def test_vocabulary_file_problems_are_located(tmp_path: Path) -> None:
     write_kb(tmp_path, CSM_ENTRY)
     (tmp_path / "vocabulary.yaml").write_text(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
 from bot.matching.tuning import Tuning
@@ -42,3 +44,37 @@ def test_a_strict_threshold_still_offers_the_closest_entry(knowledge: KnowledgeB
     strict = Matcher(knowledge, Tuning(threshold=100.1))
     assert strict.match("csm skills").entry is None
     assert strict.match("csm skills").suggestions[0].id == "csm-skills"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is Priya still the csm on that account?",
+        "who should I ping about the Umbrella Corp renewal",
+        "I'm new here. Who's running the Phoenix migration?",
+        "<@U024BE7LH> does Dave handle onboarding as our pm?",
+    ],
+)
+def test_a_question_asking_who_about_an_unknown_name_is_about_our_company(
+    matcher: Matcher, question: str
+) -> None:
+    match = matcher.match(question)
+    assert (match.id, match.not_covered) == (None, "our-company")
+
+
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        ("We kick off a new client on Monday. Who runs the onboarding?", "csm"),
+        ("I'm in Finance, who do I ask about the project budget?", "pm"),
+        ("Onbaording a new client, who owns that?", "csm"),
+    ],
+)
+def test_everyday_capitalised_words_are_not_names(
+    matcher: Matcher, question: str, owner: str
+) -> None:
+    assert matcher.match(question).owner == owner
+
+
+def test_a_name_outside_a_who_question_is_context(matcher: Matcher) -> None:
+    assert matcher.match("Priya told me to ask: what is a CSM?").id == "csm-role"

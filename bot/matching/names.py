@@ -1,0 +1,44 @@
+"""Proper names: the people, customers and projects a question names that the knowledge base
+has never heard of ("is Priya still the CSM on the Initech rollout?").
+
+Read from the question as it was typed, since capitals are the only sign of a name: a word
+that is capitalised but does not start its sentence, that no knowledge-base text uses and
+the speller cannot turn into one, and that the vocabulary does not list as an everyday name
+(Monday, March, Finance).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.matching.speller import Speller
+from bot.normalize import fold_accents, strip_slack_markup
+
+# Sentences end at . ? ! : ; or a line break, or a dash between words.
+_SENTENCE_END = re.compile(r"(?<=[.?!:;])\s+|\n+|\s[-\u2013\u2014]\s")
+# "Priya", "Initech": one capital, then lower case ("CSM" and "HubSpot" are not names here).
+_CAPITALISED = re.compile(r"(?<![\w'\u2019])[A-Z][a-z]+\b")
+
+
+class ProperNames:
+    """Finds the names in a question that the knowledge base does not know."""
+
+    def __init__(self, known: frozenset[str], everyday: frozenset[str], speller: Speller) -> None:
+        self.known = known
+        self.everyday = everyday
+        self.speller = speller
+
+    def find(self, text: str) -> list[str]:
+        """The unknown names in `text`, as typed, in order."""
+        names = []
+        for sentence in _SENTENCE_END.split(strip_slack_markup(text)):
+            for found in _CAPITALISED.finditer(sentence):
+                if not sentence[: found.start()].strip():
+                    continue  # a sentence's first word is capitalised whatever it is
+                word = fold_accents(found.group()).lower()
+                if word in self.everyday or word in self.known:
+                    continue
+                if self.speller.correction(word) in self.known:
+                    continue  # a typo of a known word ("Onbaording")
+                names.append(found.group())
+        return names
