@@ -72,8 +72,9 @@ class Matcher:
             self.index.surface_words | knowledge.vocabulary.synonym_words, tuning
         )
         self.scorer = Scorer(self.index, tuning)
+        # Names an example of a not-covered subject uses ("Initech") are still unknown names.
         self.proper_names = ProperNames(
-            self.index.surface_words | knowledge.vocabulary.synonym_words,
+            self.index.covered_words | knowledge.vocabulary.synonym_words,
             knowledge.vocabulary.everyday_names,
             self.speller,
         )

@@ -96,23 +96,25 @@ class Index:
         self._post_questions()
 
     def _analyze_documents(self) -> None:
-        """Each document's questions, title and body as terms; every surface word seen."""
+        """Each document's questions, title and body as terms; every surface word seen, and
+        apart the words of what the articles cover (entries and duties, not subjects)."""
         normalize, terms = self.analyzer.normalize, self.analyzer.terms
-        surface: set[str] = set()
+        surface: dict[str, set[str]] = {kind: set() for kind in KINDS}
 
-        def analyzed(text: str) -> list[str]:
+        def analyzed(text: str, kind: str) -> list[str]:
             words = normalize(text).split()
-            surface.update(words)
+            surface[kind].update(words)
             return terms(words)
 
         self._question_terms = [
-            (position, analyzed(question))
+            (position, analyzed(question, document.kind))
             for position, document in enumerate(self.documents)
             for question in document.questions
         ]
-        self._title_terms = [analyzed(document.title) for document in self.documents]
-        self._body_terms = [analyzed(document.body) for document in self.documents]
-        self.surface_words = frozenset(surface)
+        self._title_terms = [analyzed(document.title, document.kind) for document in self.documents]
+        self._body_terms = [analyzed(document.body, document.kind) for document in self.documents]
+        self.covered_words = frozenset(surface[ENTRY] | surface[DUTY])
+        self.surface_words = self.covered_words | surface[SUBJECT]
 
     def _calc_idf(self) -> None:
         """Term weights from 0 to 1: 1 for a term only one document uses, near 0 for one all
