@@ -236,7 +236,7 @@ def test_clear_winner_has_no_far_suggestions(twins: KnowledgeBase) -> None:
 
 
 def test_threshold_is_respected(knowledge: KnowledgeBase) -> None:
-    question = "how is success measured"
+    question = "how is success measured around here"
     score = Matcher(knowledge).match(question).score
     assert 10 < score < 90
     below = Matcher(knowledge, Tuning(threshold=score - 1)).match(question)
