@@ -62,12 +62,24 @@ def decide(
         exact_entry = asks_who != ASKS_WHO and any(
             documents[position].kind == ENTRY and score >= EXACT for position, score in ranked[:3]
         )
+        best_key = documents[ranked[0][0]].key if ranked else None
         if duty is not None and duty[1] >= tuning.who_threshold:
             # A duty of the best entry's own topic answers the question and still leads to
             # that entry: whatever the margin, it is the better reply to a question asking who.
-            of_best_topic = documents[duty[0]].topic == documents[ranked[0][0]].key
+            of_best_topic = documents[duty[0]].topic == best_key
             if of_best_topic or (not exact_entry and duty[1] >= best_score - margin):
                 return _answer(ranked, documents, duty, tuning)
+        # Failing that, the best duty of the best entry's topic, if it fits at all.
+        same_topic = next(
+            (
+                (position, score)
+                for position, score in ranked
+                if documents[position].kind == DUTY and documents[position].topic == best_key
+            ),
+            None,
+        )
+        if same_topic is not None and same_topic[1] >= tuning.who_threshold:
+            return _answer(ranked, documents, same_topic, tuning)
     if not ranked or ranked[0][1] < tuning.threshold:
         score = ranked[0][1] if ranked else 0.0
         floor = max(tuning.threshold - tuning.suggestion_margin, tuning.suggestion_floor)
