@@ -8,20 +8,16 @@ builds them once per knowledge base; `match` is then cheap.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from bot.knowledge import Duty, Entry, KnowledgeBase, Subject
-from bot.matching.analyzer import Analyzer
+from bot.matching.analyzer import Analyzer, sentences
 from bot.matching.decision import Decision, decide
 from bot.matching.index import DUTY, ENTRY, SUBJECT, Index, documents_of
 from bot.matching.names import ProperNames
 from bot.matching.scoring import Scorer
 from bot.matching.speller import Speller
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
-
-# Sentences end at . ? ! or a line break (followed by space or the end).
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
 
 
 @dataclass(frozen=True)
@@ -166,10 +162,10 @@ class Matcher:
         "I'm interviewing next week and realised I don't know the role. What is a CSM?" asks
         what a CSM is, not about interviews.
         """
-        sentences = [part for part in _SENTENCE_END.split(question.strip()) if part.strip()]
-        if len(sentences) < 2:
+        parts = sentences(question)
+        if len(parts) < 2:
             return None
-        asking = [sentence for sentence in sentences if "?" in sentence]
+        asking = [sentence for sentence in parts if "?" in sentence]
         return asking[-1] if asking else None
 
     def _subject_hit(

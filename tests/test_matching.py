@@ -6,6 +6,7 @@ import pytest
 
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
+from bot.matching.analyzer import sentences
 from bot.matching.tuning import Tuning
 
 
@@ -78,3 +79,25 @@ def test_everyday_capitalised_words_are_not_names(
 
 def test_a_name_outside_a_who_question_is_context(matcher: Matcher) -> None:
     assert matcher.match("Priya told me to ask: what is a CSM?").id == "csm-role"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("just joined :wave: what is a CSM?", ["just joined", "what is a CSM?"]),
+        ("new here - what does a pm do?", ["new here", "what does a pm do?"]),
+        ("impact on biz: csm vs pm?", ["impact on biz: csm vs pm?"]),
+        ("csm &amp; pm: what's the diff?", ["csm &amp; pm: what's the diff?"]),
+        ("first line\nsecond line", ["first line", "second line"]),
+        ("follow-up :+1:", ["follow-up :+1:"]),
+    ],
+)
+def test_sentences_end_at_punctuation_dashes_and_emoji_between_words(
+    message: str, expected: list[str]
+) -> None:
+    assert sentences(message) == expected
+
+
+def test_context_before_an_emoji_does_not_hide_the_question(matcher: Matcher) -> None:
+    match = matcher.match("just joined the onboarding team :wave: what exactly is a CSM?")
+    assert match.id == "csm-role"

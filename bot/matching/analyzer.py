@@ -7,11 +7,23 @@ Function words are kept as they are: they still count, a little.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import snowballstemmer
 
 from bot.vocabulary import ROLES, Vocabulary
+
+# Sentences end at . ? ! or a line break, at a dash between words, or at an emoji code between
+# words ("just joined :wave: what is a CSM?"). Not at a colon: "impact on biz: csm vs pm?" is
+# one question, and "&amp;" would end one at its semicolon.
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+|\s[-\u2013\u2014]\s|(?<=\s):[a-z0-9_+-]+:(?=\s)")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message as typed, empty ones left out."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+
 
 # Stemming is the costliest step of indexing; a vocabulary is small, so each word is stemmed once.
 _stem = lru_cache(maxsize=65536)(snowballstemmer.stemmer("english").stemWord)

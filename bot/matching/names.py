@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 
+from bot.matching.analyzer import sentences
 from bot.matching.speller import Speller
 from bot.normalize import fold_accents, strip_slack_markup
 
-# Sentences end at . ? ! : ; or a line break, or a dash between words.
-_SENTENCE_END = re.compile(r"(?<=[.?!:;])\s+|\n+|\s[-\u2013\u2014]\s")
 # "Priya", "Initech": one capital, then lower case ("CSM" and "HubSpot" are not names here).
 _CAPITALISED = re.compile(r"(?<![\w'\u2019])[A-Z][a-z]+\b")
 
@@ -31,7 +30,7 @@ class ProperNames:
     def find(self, text: str) -> list[str]:
         """The unknown names in `text`, as typed, in order."""
         names = []
-        for sentence in _SENTENCE_END.split(strip_slack_markup(text)):
+        for sentence in sentences(strip_slack_markup(text)):
             for found in _CAPITALISED.finditer(sentence):
                 if not sentence[: found.start()].strip():
                     continue  # a sentence's first word is capitalised whatever it is
