@@ -8,6 +8,7 @@ builds them once per knowledge base; `match` is then cheap.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from bot.knowledge import Duty, Entry, KnowledgeBase, Subject
@@ -89,6 +90,15 @@ class Matcher:
                 sequence = tuple(self.analyzer.terms(self.analyzer.normalize(term).split()))
                 if sequence:
                     self._subject_terms.setdefault(sequence[0], []).append((sequence, position))
+        # Each subject's patterns as one alternation: one search per subject, not per pattern.
+        self._subject_patterns = [
+            (
+                position,
+                re.compile("|".join(f"(?:{pattern.pattern})" for pattern in subject.patterns)),
+            )
+            for position, subject in self._subjects.items()
+            if subject.patterns
+        ]
         # The subject a question asking who about an unknown name is about (people, accounts).
         self._names_subject = next(
             (position for position, subject in self._subjects.items() if subject.proper_names),
@@ -178,8 +188,8 @@ class Matcher:
                 if tuple(terms[start : start + len(sequence)]) == sequence:
                     return position
         collapsed = self.analyzer.vocabulary.collapse(" ".join(words))
-        for position, subject in self._subjects.items():
-            if any(pattern.search(collapsed) for pattern in subject.patterns):
+        for position, patterns in self._subject_patterns:
+            if patterns.search(collapsed):
                 return position
         if asks_who and self._names_subject is not None and self.proper_names.find(asking):
             return self._names_subject
