@@ -11,9 +11,10 @@ in every scenario:
 
 Each request opens its own connection, as a client without keep-alive does; the client is
 `http.client` (urllib's extra layers would take CPU from the server on a 2-core machine).
+`--workers` serves with that many HTTP worker processes (HTTP_WORKERS; default 1).
 
     python bench/slack_ack.py [--clients 8 32 64] [--requests 400] [--rounds 3]
-                              [--scenario healthy slow rate-limited]
+                              [--scenario healthy slow rate-limited] [--workers 1 2]
 """
 
 from __future__ import annotations
@@ -100,6 +101,17 @@ def mentions_arriving(app: RunningApp) -> Iterator[Callable[[], int]]:
         thread.join()
 
 
+def wait_for_workers(app: RunningApp, workers: int) -> None:
+    """/healthz answers with the first worker; the others are forked once it is ready and
+    start in well under a second (the knowledge base is loaded already)."""
+    if workers < 2 or app.process is None:
+        return
+    children = Path(f"/proc/{app.process.pid}/task/{app.process.pid}/children")
+    while len(children.read_text().split()) < workers:
+        time.sleep(0.05)
+    time.sleep(2)
+
+
 def script_web_api(fake: FakeSlack, scenario: str) -> None:
     """Make every chat.postMessage slow or rate-limited."""
     for _ in range(SCRIPTED_CALLS):
@@ -110,12 +122,14 @@ def script_web_api(fake: FakeSlack, scenario: str) -> None:
                         Retry_After=RETRY_AFTER_SECONDS)  # fmt: skip
 
 
-def run(scenario: str, clients: int, questions: list[str], rounds: int) -> None:
-    """Start a fresh app and fake for one scenario and client count; print its medians."""
+def run(scenario: str, clients: int, questions: list[str], rounds: int, workers: int) -> None:
+    """Start a fresh app and fake for one scenario, client and worker count; print its
+    medians."""
     with FakeSlack() as fake, tempfile.TemporaryDirectory() as data:
-        app = RunningApp(
-            fake.api_url, {"DATABASE_PATH": f"{data}/q.sqlite3", "LOG_LEVEL": "WARNING"}
-        ).start()
+        env = {"DATABASE_PATH": f"{data}/q.sqlite3", "LOG_LEVEL": "WARNING",
+               "HTTP_WORKERS": str(workers)}  # fmt: skip
+        app = RunningApp(fake.api_url, env).start()
+        wait_for_workers(app, workers)
         try:
             one_round(app, fake, questions[:50], clients)  # warm up
             if scenario == "healthy":
@@ -131,7 +145,7 @@ def run(scenario: str, clients: int, questions: list[str], rounds: int) -> None:
             output = app.stop()
     p50, p99, rate = (statistics.median(values) for values in zip(*results, strict=True))
     verdict = "met" if p99 < 100 else "MISSED"
-    print(f"{scenario:12} {clients:3d} clients   ack p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
+    print(f"{scenario:12} {workers} worker(s) {clients:3d} clients   ack p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
           f"{rate:5.0f} requests/s   target p99 < 100 ms: {verdict}{mentions}")  # fmt: skip
     if "Traceback" in output:
         print("  the app logged a traceback")
@@ -145,13 +159,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scenario", nargs="+", default=["healthy", "slow", "rate-limited"],
                         choices=["healthy", "slow", "rate-limited"])  # fmt: skip
+    parser.add_argument("--workers", type=int, nargs="+", default=[1])
     args = parser.parse_args()
     cases = [case.question for path in QUESTION_FILES for case in load_cases(path)]
     questions = (cases * (args.requests // len(cases) + 1))[: args.requests]
     print(f"{args.requests} signed slash commands per round, median of {args.rounds} rounds")
     for scenario in args.scenario:
         for clients in args.clients or ([8, 32, 64] if scenario == "healthy" else [8]):
-            run(scenario, clients, questions, args.rounds)
+            for workers in args.workers:
+                run(scenario, clients, questions, args.rounds, workers)
 
 
 if __name__ == "__main__":

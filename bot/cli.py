@@ -8,8 +8,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TextIO
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from dotenv import load_dotenv
 
@@ -44,6 +44,10 @@ from bot.settings import (
     ConfigError,
     Settings,
 )
+from bot.slack.workers import Worker, Workers, listening_socket
+
+if TYPE_CHECKING:
+    from bot.slack.dedupe import KeyMemory
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 # What commands that only read the knowledge base leave unread (a bad value there is no concern).
@@ -271,23 +275,76 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Tex
     configure_logging(settings)
     mode = settings.serve_mode(args.mode)
     settings.require_slack(mode)
+    library = Library(_load(settings))
+    if mode == MODE_HTTP and settings.http_workers > 1:
+        return _serve_workers(settings, library)
+    return _serve_app(settings, mode, library)
+
+
+class _Shared(NamedTuple):
+    """What the HTTP workers remember together, made by their parent before it forks them."""
+
+    replays: KeyMemory
+    escalations: KeyMemory
+
+
+def _serve_workers(settings: Settings, library: Library) -> int:
+    """HTTP_WORKERS processes on one port: the port, the knowledge base and the store are
+    checked here, once, before any worker starts (bot/slack/workers.py)."""
+    from bot.slack.context import shared_escalations
+    from bot.slack.guard import shared_replay_memory
+
+    listener = listening_socket(settings.port)
+    # Creates the schema and the salt file once (no race between workers), and a database
+    # that cannot be used stops the start here, in one line. Its writer thread ends with it:
+    # the workers are forked from a process with no other thread.
+    QuestionStore.from_settings(settings).close()
+    # Made before the workers, so all of them share them: a replay or a second click on "Ask a
+    # person" may reach another worker than the first.
+    shared = _Shared(shared_replay_memory(), shared_escalations())
+
+    def worker(process: Worker) -> int:
+        return _reporting(lambda: _serve_app(settings, MODE_HTTP, library, process, shared))
+
+    return Workers(settings.http_workers, listener, settings.shutdown_timeout, worker).run()
+
+
+def _serve_app(
+    settings: Settings,
+    mode: str,
+    library: Library,
+    worker: Worker | None = None,
+    shared: _Shared | None = None,
+) -> int:
+    """Run the Slack app in this process until stopped; as one of several HTTP `worker`s,
+    on its inherited socket, stopping when its parent asks, with what the workers `shared`."""
     # Imported here: the offline commands must not need Slack's libraries to start quickly.
     from bot.slack.app import build_app
     from bot.slack.server import Shutdown, finish_listeners, serve_http, serve_socket
 
-    library = Library(_load(settings))
     shutdown = Shutdown(settings.shutdown_timeout).install()
+    if worker is not None:
+        worker.on_parent_stop(shutdown.request)
     curation = Curation.start(settings, library)
     app = None
     try:
         store = curation.store
-        app = build_app(settings, AnswerService(library, store), store)
+        escalations = shared.escalations if shared else None
+        app = build_app(settings, AnswerService(library, store), store, escalations)
         if mode == MODE_SOCKET:
             serve_socket(
                 app, settings.app_token or "", shutdown, store.health, settings.health_port
             )
         else:
-            serve_http(app, settings, shutdown, store.health)
+            serve_http(
+                app,
+                settings,
+                shutdown,
+                store.health,
+                listener=worker.listener if worker else None,
+                replays=shared.replays if shared else None,
+                ready=worker.ready if worker else None,
+            )
     finally:
         if app is not None:
             shutdown.request()  # also when serving ended another way: the same bounded stop
@@ -446,7 +503,8 @@ def main(
     parser = build_parser()
     args = parser.parse_args(argv)
     load_dotenv(override=False)
-    try:
+
+    def run() -> int:
         settings = Settings.from_env(os.environ, ignore=_unused_settings(args, os.environ))
         if args.command is None:
             if settings.slack_configured:
@@ -455,6 +513,19 @@ def main(
             out.write(NO_SLACK_HINT)
             return EXIT_OK
         return args.handler(args, settings, out, stdin)
+
+    try:
+        return _reporting(run)
+    except BrokenPipeError:
+        _stop_writing(out)
+        return EXIT_BROKEN_PIPE
+
+
+def _reporting(run: Callable[[], int]) -> int:
+    """`run()`'s exit status, with the mistakes a person can fix said in one line on stderr
+    (an HTTP worker process reports its own the same way)."""
+    try:
+        return run()
     except ConfigError as error:
         print(f"csm-vs-pm: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -472,9 +543,6 @@ def main(
         for line in shown_problems(error.problems):
             print(f"csm-vs-pm: invalid knowledge base: {line}", file=sys.stderr)
         return EXIT_PROBLEM
-    except BrokenPipeError:
-        _stop_writing(out)
-        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 

@@ -53,12 +53,19 @@ ENV_HTTP_READ_TIMEOUT = "HTTP_READ_TIMEOUT"
 ENV_HTTP_CONNECTION_LIMIT = "HTTP_CONNECTION_LIMIT"
 ENV_REPLY_WORKERS = "REPLY_WORKERS"
 ENV_REPLY_QUEUE = "REPLY_QUEUE"
+# HTTP mode: processes serving one listening socket (bot/slack/workers.py). One process answers
+# on one core at a time (the GIL); more use more cores.
+ENV_HTTP_WORKERS = "HTTP_WORKERS"
 # Slack's own requests are a few kilobytes; 1 MB leaves room and refuses floods.
 DEFAULT_MAX_BODY_BYTES = 1_048_576
 DEFAULT_HTTP_READ_TIMEOUT = 10
 DEFAULT_HTTP_CONNECTION_LIMIT = 500
 DEFAULT_REPLY_WORKERS = 8
 DEFAULT_REPLY_QUEUE = 500
+DEFAULT_HTTP_WORKERS = 1
+# Each worker holds its own copy of what it changes (connections, caches, a reloaded knowledge
+# base): more than this is a typo, not a machine.
+MAX_HTTP_WORKERS = 64
 # Conversations (bot/conversation): a follow-up is read against the last answer this long.
 ENV_CONVERSATION_TTL = "CONVERSATION_TTL_SECONDS"
 DEFAULT_CONVERSATION_TTL = 30 * 60
@@ -90,6 +97,7 @@ SERVER_SETTINGS = (
     ENV_HTTP_CONNECTION_LIMIT,
     ENV_REPLY_WORKERS,
     ENV_REPLY_QUEUE,
+    ENV_HTTP_WORKERS,
 )
 STORE_SETTINGS = (
     ENV_DATABASE_URL,
@@ -211,6 +219,7 @@ class Settings:
     http_connection_limit: int = DEFAULT_HTTP_CONNECTION_LIMIT
     reply_workers: int = DEFAULT_REPLY_WORKERS
     reply_queue: int = DEFAULT_REPLY_QUEUE
+    http_workers: int = DEFAULT_HTTP_WORKERS
 
     @property
     def slack_configured(self) -> bool:
@@ -301,6 +310,7 @@ class Settings:
                 environ, ENV_REPLY_WORKERS, DEFAULT_REPLY_WORKERS, "threads"
             ),
             reply_queue=_positive_int(environ, ENV_REPLY_QUEUE, DEFAULT_REPLY_QUEUE, "replies"),
+            http_workers=_http_workers(environ.get(ENV_HTTP_WORKERS, "").strip()),
         )
 
 
@@ -327,6 +337,17 @@ def _port(name: str, value: str) -> int | None:
         return None
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise ConfigError(f"{name}={value!r} is not a port number; use e.g. {DEFAULT_PORT}")
+    return int(value)
+
+
+def _http_workers(value: str) -> int:
+    if not value:
+        return DEFAULT_HTTP_WORKERS
+    if not value.isdigit() or not 1 <= int(value) <= MAX_HTTP_WORKERS:
+        raise ConfigError(
+            f"{ENV_HTTP_WORKERS}={value!r} is not a number of processes from 1 to "
+            f"{MAX_HTTP_WORKERS}; use e.g. the number of CPU cores"
+        )
     return int(value)
 
 

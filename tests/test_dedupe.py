@@ -3,7 +3,9 @@ store cannot answer, so an outage costs at most a duplicate reply, never a missi
 
 from __future__ import annotations
 
-from bot.slack.dedupe import Once
+import os
+
+from bot.slack.dedupe import Once, SharedSeenSet
 
 
 class FakeState:
@@ -74,3 +76,27 @@ def test_without_a_store_memory_decides():
     seen = Once(None, "event", 60)
     assert seen.first_time("Ev1") is True
     assert seen.first_time("Ev1") is False
+
+
+def test_shared_seen_set_is_shared_with_forked_processes() -> None:
+    seen = SharedSeenSet(capacity=100, ttl=60)
+    assert seen.first_time("before")
+    pid = os.fork()
+    if pid == 0:  # the child: sees the parent's key, adds its own
+        os._exit(0 if not seen.first_time("before") and seen.first_time("child") else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert not seen.first_time("child")
+
+
+def test_shared_seen_set_expires_forgets_and_stays_bounded() -> None:
+    now = [1000.0]
+    seen = SharedSeenSet(capacity=50, ttl=10, clock=lambda: now[0])
+    assert seen.first_time("a") and not seen.first_time("a")
+    seen.forget("a")
+    assert seen.first_time("a")
+    now[0] += 11
+    assert seen.first_time("a")  # expired
+    keys = [f"k{n}" for n in range(5_000)]  # far beyond capacity: old keys give way, no error
+    assert all(seen.first_time(key) for key in keys)
+    assert not seen.first_time(keys[-1])

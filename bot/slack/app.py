@@ -31,7 +31,7 @@ from bot.curation.store import SharedState
 from bot.settings import ENV_API_URL, ENV_BOT_TOKEN, ConfigError, Settings, redact, url_secrets
 from bot.slack import payloads
 from bot.slack.context import SEEN_TTL, BotContext, answered_once, greeted_once
-from bot.slack.dedupe import Once
+from bot.slack.dedupe import KeyMemory, Once
 from bot.slack.listeners import assistant, register_listeners
 from bot.slack.outbox import Outbox
 from bot.slack.throttle import ThrottledLog
@@ -96,12 +96,18 @@ def _assistant_enabled(client: WebClient) -> bool:
     return assistant.granted(scopes if isinstance(scopes, str) else None)
 
 
-def build_app(settings: Settings, service: AnswerService, store: ServingStore | None = None) -> App:
+def build_app(
+    settings: Settings,
+    service: AnswerService,
+    store: ServingStore | None = None,
+    escalations: KeyMemory | None = None,
+) -> App:
     """The Bolt app; raises ConfigError (one line) if Slack rejects the bot token.
 
     With a `store`, what is done once (events, messages, greetings) is agreed with every other
     replica on the same database, and conversations, tour progress and quiz answers are kept
-    there; without one, this process remembers them in memory.
+    there; without one, this process remembers them in memory. `escalations` remembers what
+    "Ask a person" passed on (this process's memory by default; the HTTP workers share one).
     """
     client = build_client(settings)
     secrets = url_secrets(settings.api_url)
@@ -160,6 +166,8 @@ def build_app(settings: Settings, service: AnswerService, store: ServingStore | 
         greeted=greeted_once(store),
         store=store if store is not None else MemoryState(),
     )
+    if escalations is not None:
+        context.escalations = escalations
     register_listeners(app, context, assistant_surface=_assistant_enabled(client))
     return app
 

@@ -33,7 +33,7 @@ from bot.render.blocks import (
 )
 from bot.render.common import did_you_mean
 from bot.settings import Settings
-from bot.slack.dedupe import KeyMemory, Once, SeenSet
+from bot.slack.dedupe import KeyMemory, Once, SeenSet, SharedSeenSet
 
 logger = logging.getLogger(__name__)
 # Longer questions are cut before matching: nobody asks about CSM vs PM in 40,000 characters.
@@ -53,6 +53,17 @@ def greeted_once(store: SharedState | None) -> Once:
     return Once(store, "greeted", GREETED_TTL, durable=True, capacity=100_000)
 
 
+# "Ask a person" passes a question on once per answer and person for this long.
+ESCALATION_TTL = 30 * 86400
+ESCALATION_MEMORY = 100_000
+
+
+def shared_escalations() -> KeyMemory:
+    """The escalations already made, shared by the HTTP worker processes forked after it is
+    made: a second click may reach another worker."""
+    return SharedSeenSet(capacity=ESCALATION_MEMORY, ttl=ESCALATION_TTL)
+
+
 @dataclass
 class BotContext:
     """Shared by every listener."""
@@ -67,7 +78,7 @@ class BotContext:
     greeted: Once = field(default_factory=lambda: greeted_once(None))
     # (person, answer) pairs already passed on by "Ask a person".
     escalations: KeyMemory = field(
-        default_factory=lambda: SeenSet(capacity=100_000, ttl=30 * 86400)
+        default_factory=lambda: SeenSet(capacity=ESCALATION_MEMORY, ttl=ESCALATION_TTL)
     )
     # Conversation context, tour progress and quiz answers (the question store when serving).
     store: ConversationStore = field(default_factory=MemoryState)

@@ -7,6 +7,9 @@ memory (`SeenSet`): at worst one duplicate reply, never a missing one.
 
 from __future__ import annotations
 
+import hashlib
+import mmap
+import multiprocessing
 import threading
 import time
 from collections import OrderedDict
@@ -61,6 +64,82 @@ class SeenSet:
         """Forget `key`, so it counts as new again."""
         with self._lock:
             self._seen.pop(key, None)
+
+
+class SharedSeenSet:
+    """A `SeenSet` that every process forked after it is made shares (HTTP workers).
+
+    Keys are kept as 64-bit fingerprints with their expiry time in anonymous shared memory
+    (16 bytes a key), in an open-addressed table with short probes: when a probe finds no free
+    or expired slot, the key closest to expiring gives way, so `capacity` bounds memory as the
+    SeenSet's does. A process-shared lock guards it; when that lock cannot be had quickly (a
+    worker killed while holding it), this process's own memory decides, so a key is never
+    refused for want of the table.
+    """
+
+    _PROBES = 32
+    _LOCK_WAIT = 0.05  # seconds; a lookup takes microseconds
+
+    def __init__(
+        self, capacity: int = 10_000, ttl: float = 3600.0, clock: Callable[[], float] = time.time
+    ) -> None:
+        # Twice the slots: probes stay short while the table holds `capacity` keys.
+        self._slots = 2 * capacity
+        self._ttl = ttl
+        self._clock = clock  # wall time: the same in every process
+        self._memory = mmap.mmap(-1, 16 * self._slots)  # MAP_SHARED: forked children see it
+        self._keys = memoryview(self._memory)[: 8 * self._slots].cast("Q")
+        self._expiries = memoryview(self._memory)[8 * self._slots :].cast("d")
+        self._lock = multiprocessing.Lock()
+        self._fallback = SeenSet(capacity=capacity, ttl=ttl)
+
+    def first_time(self, key: Hashable) -> bool:
+        """Record `key`; True only the first time any sharing process sees it within the TTL."""
+        if not self._lock.acquire(timeout=self._LOCK_WAIT):
+            return self._fallback.first_time(key)
+        try:
+            return self._claim(self._fingerprint(key), self._clock())
+        finally:
+            self._lock.release()
+
+    def forget(self, key: Hashable) -> None:
+        """Forget `key`, so it counts as new again (in every sharing process)."""
+        self._fallback.forget(key)
+        if not self._lock.acquire(timeout=self._LOCK_WAIT):
+            return
+        try:
+            fingerprint = self._fingerprint(key)
+            for slot in self._probe(fingerprint):
+                if self._keys[slot] == fingerprint:
+                    self._expiries[slot] = 0.0
+        finally:
+            self._lock.release()
+
+    def _claim(self, fingerprint: int, now: float) -> bool:
+        keys, expiries = self._keys, self._expiries
+        free = soonest = None
+        for slot in self._probe(fingerprint):
+            live = expiries[slot] > now
+            if live and keys[slot] == fingerprint:
+                return False
+            if not live and free is None:
+                free = slot
+            if soonest is None or expiries[slot] < expiries[soonest]:
+                soonest = slot
+        chosen = free if free is not None else soonest
+        assert chosen is not None
+        keys[chosen], expiries[chosen] = fingerprint, now + self._ttl
+        return True
+
+    def _probe(self, fingerprint: int) -> range:
+        start = fingerprint % (self._slots - self._PROBES)
+        return range(start, start + self._PROBES)
+
+    @staticmethod
+    def _fingerprint(key: Hashable) -> int:
+        # A stable hash (str's hash differs between interpreters); 0 never names a key.
+        digest = hashlib.blake2b(repr(key).encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "little") or 1
 
 
 class Once:

@@ -17,7 +17,7 @@ from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
 
-from bot.slack.dedupe import KeyMemory, SeenSet
+from bot.slack.dedupe import KeyMemory, SeenSet, SharedSeenSet
 from bot.slack.throttle import ThrottledLog
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,13 @@ REPLAY_MEMORY = 100_000
 def replay_memory() -> KeyMemory:
     """The signatures seen in Slack's replay window (in memory, bounded, expiring)."""
     return SeenSet(capacity=REPLAY_MEMORY, ttl=REPLAY_WINDOW_SECONDS)
+
+
+def shared_replay_memory() -> KeyMemory:
+    """The same, shared by the HTTP worker processes forked after it is made: a replay may
+    reach another worker than the original did. Shared memory, not the store: a claim in
+    SQLite on every request made the workers queue for its lock (p99 0.6-0.9 s at 64 clients)."""
+    return SharedSeenSet(capacity=REPLAY_MEMORY, ttl=REPLAY_WINDOW_SECONDS)
 
 
 class RequestGuard:
