@@ -35,7 +35,7 @@ class Tuning:
     yes_no_margin: float = 8.0
     # A question asking "who?" may be answered with a duty from this score up: it names a task,
     # and the owner of the closest task is a better answer than none.
-    who_threshold: float = 28.0
+    who_threshold: float = 30.0
     # A question that does not ask "who?" is answered with a duty's owner only when the duty
     # fits this well: a lone shared word ("what time is it" and "time management") is not enough.
     duty_without_who: float = 75.0

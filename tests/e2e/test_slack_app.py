@@ -436,5 +436,8 @@ def test_questions_and_votes_reach_the_report(
         if report["not_helpful"] and report["unanswered"]:
             break
         time.sleep(0.2)
-    assert any(row["id"] == "csm-role" and row["not_helpful"] >= 1 for row in report["not_helpful"])
+    assert any(
+        row["id"] == "csm-responsibilities" and row["not_helpful"] >= 1
+        for row in report["not_helpful"]
+    )
     assert any("taxi" in group["example"] for group in report["unanswered"])
