@@ -186,7 +186,13 @@ class Index:
             for term in weights:
                 postings[term].append(position)
         self.postings = {term: np.array(found, dtype=np.int64) for term, found in postings.items()}
+        # What each posting adds to a question's overlap: its term's weight, which is also the
+        # weight any query gives a known term, so it is spread out once here, not per question.
+        self.posting_weights = {
+            term: np.full(len(found), self.idf[term]) for term, found in self.postings.items()
+        }
         self.question_norms = np.array([question.norm for question in self.questions])
+        self.question_texts = np.array([question.text for question in self.questions], dtype=object)
         kind_codes = [KINDS.index(document.kind) for document in self.documents]
         self.question_kinds = np.array(
             [kind_codes[question.document] for question in self.questions], dtype=np.int8

@@ -81,11 +81,10 @@ class Scorer:
         if not query.norm or not known:
             return {}
         role_free = self.without_roles(query)
+        posting_weights = self.index.posting_weights
         common = np.bincount(
             np.concatenate([postings[term] for term in known]),
-            weights=np.repeat(
-                [query.weights[term] for term in known], [len(postings[term]) for term in known]
-            ),
+            weights=np.concatenate([posting_weights[term] for term in known]),
             minlength=len(self.index.questions),
         )
         positions, overlaps = [], []
@@ -121,7 +120,7 @@ class Scorer:
             without = (explained - self._explained(roles))[documents] / (role_free.norm or 1.0)
             coverage = np.where(role_free_kind, without, coverage)
         # Texts are stored with their terms sorted: plain ratio is then token_sort_ratio.
-        texts = [index.questions[position].text for position in positions.tolist()]
+        texts = index.question_texts[positions].tolist()
         similarity = process.cdist([query.text], texts, scorer=fuzz.ratio)[0]
         if role_free is not query:
             similarity = np.where(
