@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from bot.slack.dedupe import Once, SharedSeenSet
+from bot.slack.dedupe import Once, SeenSet, SharedSeenSet, StoredKeyMemory
 
 
 class FakeState:
@@ -100,3 +100,52 @@ def test_shared_seen_set_expires_forgets_and_stays_bounded() -> None:
     keys = [f"k{n}" for n in range(5_000)]  # far beyond capacity: old keys give way, no error
     assert all(seen.first_time(key) for key in keys)
     assert not seen.first_time(keys[-1])
+
+
+class _Database:
+    """A SharedState standing in for the store: state with expiry, or no answer at all."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, float] = {}
+        self.down = False
+        self.now = 1000.0
+
+    def key(self, namespace: str, *parts: str) -> str:
+        return "h:" + ":".join((namespace, *parts))  # the real one is a salted hash
+
+    def add_state(self, key: str, value_json: str, ttl: float | None = None) -> bool | None:
+        if self.down:
+            return None
+        if self.values.get(key, 0.0) > self.now:
+            return False
+        self.values[key] = self.now + (ttl or float("inf"))
+        return True
+
+    def delete_state(self, key: str) -> bool:
+        if self.down:
+            return False
+        self.values.pop(key, None)
+        return True
+
+
+def test_stored_key_memory_is_shared_by_every_replica_on_the_database() -> None:
+    database = _Database()
+    one, two = (StoredKeyMemory(database, "escalation", 60, SeenSet(ttl=60)) for _ in range(2))
+    assert one.first_time(("U1", "rec-1")) is True
+    assert two.first_time(("U1", "rec-1")) is False  # another replica: already passed on
+    assert two.first_time(("U2", "rec-1")) is True  # another person
+    assert list(database.values) == ["h:escalation:U1:rec-1", "h:escalation:U2:rec-1"]
+    two.forget(("U1", "rec-1"))  # the post failed: trying again may work
+    assert one.first_time(("U1", "rec-1")) is True
+    database.now += 61
+    assert two.first_time(("U1", "rec-1")) is True  # remembered for the TTL only
+
+
+def test_stored_key_memory_falls_back_to_local_memory_when_the_database_is_down() -> None:
+    database = _Database()
+    memory = StoredKeyMemory(database, "escalation", 60, SeenSet(ttl=60))
+    assert memory.first_time(("U1", "rec-1")) is True
+    database.down = True
+    assert memory.first_time(("U1", "rec-1")) is False  # this process remembers
+    assert memory.first_time(("U1", "rec-2")) is True  # never refused for want of the database
+    assert memory.first_time(("U1", "rec-2")) is False

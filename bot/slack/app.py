@@ -30,8 +30,14 @@ from bot.conversation.state import ConversationStore, MemoryState
 from bot.curation.store import SharedState
 from bot.settings import ENV_API_URL, ENV_BOT_TOKEN, ConfigError, Settings, redact, url_secrets
 from bot.slack import payloads
-from bot.slack.context import SEEN_TTL, BotContext, answered_once, greeted_once
-from bot.slack.dedupe import KeyMemory, Once
+from bot.slack.context import (
+    ESCALATION_TTL,
+    SEEN_TTL,
+    BotContext,
+    answered_once,
+    greeted_once,
+)
+from bot.slack.dedupe import KeyMemory, Once, StoredKeyMemory
 from bot.slack.listeners import assistant, register_listeners
 from bot.slack.outbox import Outbox
 from bot.slack.throttle import ThrottledLog
@@ -107,7 +113,8 @@ def build_app(
     With a `store`, what is done once (events, messages, greetings) is agreed with every other
     replica on the same database, and conversations, tour progress and quiz answers are kept
     there; without one, this process remembers them in memory. `escalations` remembers what
-    "Ask a person" passed on (this process's memory by default; the HTTP workers share one).
+    "Ask a person" passed on (this process's memory by default; the HTTP workers share one),
+    behind the store when there is one, so that replicas agree too.
     """
     client = build_client(settings)
     secrets = url_secrets(settings.api_url)
@@ -168,6 +175,11 @@ def build_app(
     )
     if escalations is not None:
         context.escalations = escalations
+    if store is not None:
+        # A second click may reach another replica: the database remembers for all of them.
+        context.escalations = StoredKeyMemory(
+            store, "escalation", ESCALATION_TTL, context.escalations
+        )
     register_listeners(app, context, assistant_surface=_assistant_enabled(client))
     return app
 

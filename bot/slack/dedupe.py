@@ -180,3 +180,34 @@ class Once:
         if claimed:
             self._memory.first_time(parts)  # remembered, in case the store fails later
         return claimed
+
+
+class StoredKeyMemory:
+    """A `KeyMemory` every replica on one database shares (escalations), kept in the store's
+    state with a time to live. `local` (this process's, or the HTTP workers' shared memory)
+    remembers too and decides alone when the database cannot answer: at worst one duplicate,
+    never a refused first time. Keys are stored as a salted hash (they name people)."""
+
+    def __init__(self, store: SharedState, namespace: str, ttl: float, local: KeyMemory) -> None:
+        self._store = store
+        self._namespace = namespace
+        self._ttl = ttl
+        self._local = local
+
+    def first_time(self, key: Hashable) -> bool:
+        """Record `key`; True only the first time any replica sees it within the TTL."""
+        stored = self._store.add_state(self._key(key), "true", self._ttl)
+        if stored is None:
+            return self._local.first_time(key)
+        if stored:
+            self._local.first_time(key)  # remembered, in case the store fails later
+        return stored
+
+    def forget(self, key: Hashable) -> None:
+        """Forget `key` everywhere, so it counts as new again."""
+        self._store.delete_state(self._key(key))
+        self._local.forget(key)
+
+    def _key(self, key: Hashable) -> str:
+        parts = key if isinstance(key, tuple) else (key,)
+        return self._store.key(self._namespace, *(str(part) for part in parts))

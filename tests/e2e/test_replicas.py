@@ -1,6 +1,6 @@
 """Three `serve --http` replicas on one PostgreSQL database and one fake Web API behave like
-one bot: one reply per event wherever Slack delivers it, one greeting per person, votes counted
-wherever they land, no record lost under load, and answers while the database is stuck or down."""
+one bot: one reply per event wherever Slack delivers it, one greeting per person, one "Ask a
+person" post however many replicas the clicks reach, votes counted wherever they land, no record lost under load, and answers while the database is stuck or down."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from bot.render.blocks import escalation_value
+from tests.e2e.conftest import ESCALATION_CHANNEL
 from tests.e2e.fake_slack import BOT_USER_ID, FakeSlack
 from tests.e2e.running_app import RunningApp, event_callback, unique
 from tests.e2e.test_slack_app import (
@@ -41,7 +43,14 @@ def database_url(postgres: PostgresServer) -> str:
 @pytest.fixture(scope="module")
 def replicas(fake_slack: FakeSlack, database_url: str) -> Iterator[list[RunningApp]]:
     apps = [
-        RunningApp(fake_slack.api_url, {"DATABASE_URL": database_url, "USER_HASH_SALT": SALT})
+        RunningApp(
+            fake_slack.api_url,
+            {
+                "DATABASE_URL": database_url,
+                "USER_HASH_SALT": SALT,
+                "ESCALATION_CHANNEL": ESCALATION_CHANNEL,
+            },
+        )
         for _ in range(REPLICAS)
     ]
     with ThreadPoolExecutor(REPLICAS) as pool:
@@ -111,6 +120,23 @@ def test_one_persons_dms_across_replicas_get_one_greeting(replicas, fake_slack):
     posts = settle(fake_slack, at_least=REPLICAS)
     greetings = [post for post in posts if "Welcome" in post.params["text"]]
     assert len(greetings) == 1 and len(posts) == REPLICAS
+
+
+def test_ask_a_person_clicked_on_every_replica_posts_once(replicas, fake_slack):
+    value = escalation_value("who owns renewals?", unique("rec"))
+    clicks = replicas * 2
+
+    def click(app: RunningApp) -> int:
+        return app.send_action(action_payload(fake_slack, "ask_person:0", value)).status
+
+    with ThreadPoolExecutor(len(clicks)) as pool:
+        assert set(pool.map(click, clicks)) == {200}
+    replies = settle(fake_slack, "response_url", len(clicks))
+    posts = [call for call in fake_slack.calls_to("chat.postMessage")
+             if call.params["channel"] == ESCALATION_CHANNEL]  # fmt: skip
+    assert len(posts) == 1
+    already = [call for call in replies if "already asked" in call.params["text"]]
+    assert len(already) == len(clicks) - 1
 
 
 def test_a_vote_on_another_replica_counts(replicas, fake_slack, database_url):
