@@ -43,18 +43,33 @@ def test_a_stop_signal_loses_no_record(
         assert app.process is not None
         app.process.send_signal(signum)
         threading.Timer(1.5, locker.rollback).start()  # the lock goes while the bot stops
-        started = time.monotonic()
-        app.process.wait(timeout=20)
-        took = time.monotonic() - started
-        output = app.output()
+        took = stop_took(app)
     finally:
         locker.close()
-    assert app.process.returncode == 0, output
+    assert_stopped_with_every_record(app, took, database, QUESTIONS)
+
+
+def stop_took(app: RunningApp) -> float:
+    """Seconds until the signalled app exits."""
+    assert app.process is not None
+    started = time.monotonic()
+    app.process.wait(timeout=20)
+    return time.monotonic() - started
+
+
+def assert_stopped_with_every_record(
+    app: RunningApp, took: float, database: Path, expected: int
+) -> str:
+    """The app exited 0 within its drain timeout, quietly, with every question stored; its
+    output is returned for further checks."""
+    output = app.output()
+    assert app.process is not None and app.process.returncode == 0, output
     assert took < 10 + 2, output
     assert "Traceback" not in output
     with sqlite3.connect(database) as check:
         (stored,) = check.execute("SELECT count(*) FROM questions").fetchone()
-    assert stored == QUESTIONS, output
+    assert stored == expected, output
+    return output
 
 
 def test_stopping_refuses_new_connections_and_answers_the_ones_in_flight(
