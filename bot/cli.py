@@ -44,10 +44,10 @@ from bot.settings import (
     ConfigError,
     Settings,
 )
-from bot.slack.workers import Worker, Workers, listening_socket
 
 if TYPE_CHECKING:
     from bot.slack.dedupe import KeyMemory
+    from bot.slack.workers import Worker
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 # What commands that only read the knowledge base leave unread (a bad value there is no concern).
@@ -291,8 +291,10 @@ class _Shared(NamedTuple):
 def _serve_workers(settings: Settings, library: Library) -> int:
     """HTTP_WORKERS processes on one port: the port, the knowledge base and the store are
     checked here, once, before any worker starts (bot/slack/workers.py)."""
+    # Imported here, as the Slack app is: only `serve` needs them, and `ask` starts faster.
     from bot.slack.context import shared_escalations
     from bot.slack.guard import shared_replay_memory
+    from bot.slack.workers import Workers, listening_socket
 
     listener = listening_socket(settings.port)
     # Creates the schema and the salt file once (no race between workers), and a database

@@ -8,8 +8,9 @@ token per role, tell whether a question asks "who?", and know the function words
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.normalize import clean
 
@@ -42,10 +43,12 @@ class Vocabulary:
     _role_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _role_of: dict[str, str] = field(init=False, repr=False, compare=False)
     _who_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _normalized: Callable[[str], str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         synonyms = {clean(short): clean(long) for short, long in self.synonyms.items()}
         set_ = object.__setattr__
+        set_(self, "_normalized", lru_cache(maxsize=16384)(self._normalize))
         set_(self, "synonyms", synonyms)
         set_(self, "_synonym_pattern", _phrase_pattern(list(synonyms)))
         role_of = {
@@ -74,7 +77,12 @@ class Vocabulary:
 
         Synonyms expand once, in a single pass, so the result is stable: normalising it again
         changes nothing as long as no synonym's replacement contains another synonym.
+        Remembered: the knowledge base's questions are normalised when they are checked, and
+        again when they are indexed.
         """
+        return self._normalized(text)
+
+    def _normalize(self, text: str) -> str:
         return " ".join(self.expand(clean(text)).split())
 
     def collapse(self, normalized: str) -> str:
