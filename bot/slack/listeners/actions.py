@@ -75,11 +75,13 @@ def register(app: App, bot: BotContext) -> None:
             respond(text="That topic is no longer in the knowledge base.", replace_original=False,
                     response_type="ephemeral")  # fmt: skip
             return
+        # Remembered before the reply goes out: a follow-up typed the moment the topic shows
+        # must already continue it.
+        bot.remember_topic(body, entry.id)
         shareable = bool(body.get("container", {}).get("is_ephemeral"))
         _reply_in_place(
             bot, body, client, respond, entry_message(knowledge, entry, shareable=shareable)
         )
-        bot.remember_topic(body, entry.id)
 
     def share(body: dict[str, Any], respond: Respond) -> None:
         value = _clicked(body)["value"]
