@@ -25,7 +25,7 @@ def test_question_sets_are_large_and_varied() -> None:
     assert len(dev) + len(heldout) >= 600
     for cases in (dev, heldout):
         counts = {kind: sum(case.kind == kind for case in cases) for kind in FLOORS[DEV_QUESTIONS]}
-        assert min(counts.values()) >= 40, counts
+        assert min(counts.values()) >= 45, counts
 
 
 @pytest.mark.parametrize("path", list(FLOORS), ids=lambda path: path.stem)
