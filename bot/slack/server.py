@@ -318,7 +318,10 @@ def serve_http(
         stopped_listening.set()
 
     def drain() -> None:
-        server.trigger.pull_trigger(stop_listening)
+        try:
+            server.trigger.pull_trigger(stop_listening)
+        except OSError:  # the server has closed already (a second signal stopped it at once)
+            return
         # Interrupt only once that has run: waitress swallows any exception raised inside a
         # trigger callback, so a KeyboardInterrupt landing there would leave the loop running.
         stopped_listening.wait(shutdown.remaining())
