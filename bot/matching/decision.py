@@ -62,14 +62,15 @@ def decide(
         exact_entry = asks_who != ASKS_WHO and any(
             documents[position].kind == ENTRY and score >= EXACT for position, score in ranked[:3]
         )
+        if (
+            duty is not None
+            and not exact_entry
+            and duty[1] >= max(tuning.who_threshold, best_score - margin)
+        ):
+            return _answer(ranked, documents, duty, tuning)
+        # Failing that, the best duty of the best entry's own topic, if it fits at all: it
+        # answers who and still leads to that entry, whatever the margin.
         best_key = documents[ranked[0][0]].key if ranked else None
-        if duty is not None and duty[1] >= tuning.who_threshold:
-            # A duty of the best entry's own topic answers the question and still leads to
-            # that entry: whatever the margin, it is the better reply to a question asking who.
-            of_best_topic = documents[duty[0]].topic == best_key
-            if of_best_topic or (not exact_entry and duty[1] >= best_score - margin):
-                return _answer(ranked, documents, duty, tuning)
-        # Failing that, the best duty of the best entry's topic, if it fits at all.
         same_topic = next(
             (
                 (position, score)
