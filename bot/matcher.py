@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from bot.knowledge import Duty, Entry, KnowledgeBase, Subject
 from bot.matching.analyzer import Analyzer, sentences
 from bot.matching.decision import Decision, decide
 from bot.matching.index import DUTY, ENTRY, SUBJECT, Index, documents_of
+from bot.matching.meaning import MeaningIndex, WordVectors
 from bot.matching.names import ProperNames
-from bot.matching.scoring import Scorer
+from bot.matching.scoring import Scorer, rank_duties_by_meaning
 from bot.matching.speller import Speller
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
 
@@ -55,6 +57,12 @@ class Match:
         return self.subject.id if self.subject and self.subject.reply else None
 
 
+@lru_cache(maxsize=1)
+def bundled_word_vectors() -> WordVectors:
+    """The package's word vectors, read once per process (every matcher shares them)."""
+    return WordVectors.bundled()
+
+
 class Matcher:
     """Matches questions against one knowledge base; build once, then call `match` many times."""
 
@@ -69,6 +77,15 @@ class Matcher:
             self.index.surface_words | knowledge.vocabulary.synonym_words, tuning
         )
         self.scorer = Scorer(self.index, tuning)
+        # Duties' example questions as vectors: which duty a question means, beyond its words.
+        self.meaning = MeaningIndex(
+            bundled_word_vectors(),
+            [
+                (position, document.questions)
+                for position, document in enumerate(self.documents)
+                if document.kind == DUTY
+            ],
+        )
         # Names an example of a not-covered subject uses ("Initech") are still unknown names.
         self.proper_names = ProperNames(
             self.index.covered_words | knowledge.vocabulary.synonym_words,
@@ -154,8 +171,11 @@ class Matcher:
             words = self._corrected(focus)
             readings.append(self.analyzer.terms(words))
         asks_who = self.analyzer.asks_who(words)
+        ranked = rank_duties_by_meaning(
+            self._ranked(*readings), self.meaning.similarities(question), self.tuning
+        )
         decision = decide(
-            self._ranked(*readings),
+            ranked,
             self.documents,
             asks_who=asks_who,
             subject_hit=self._subject_hit(

@@ -61,6 +61,16 @@ class Tuning:
     # How much an entry vouches for a word that only its answer (not its questions) uses.
     answer_term_credit: float = 0.3
 
+    # --- meaning (static word vectors) -----------------------------------------------------
+    # Duties are ranked by a blend of their score and how close in meaning the question is to
+    # their closest example: this much of the meaning, the rest the score. Meaning only chooses
+    # among duties: a duty never scores above the best duty's own score, so it cannot make a
+    # question fit better than its words do.
+    meaning_weight: float = 0.5
+    # Cosine similarities are read on this scale: at the floor or below, 0; at the ceiling, 100.
+    meaning_floor: float = 0.2
+    meaning_ceiling: float = 0.9
+
     # --- roles --------------------------------------------------------------------------------
     # A question about one role should not be answered by the entry about the other role.
     other_role_factor: float = 0.55

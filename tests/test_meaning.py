@@ -1,0 +1,122 @@
+"""Meaning: the static word vectors, their word pieces, and how they re-rank duties."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from bot.knowledge import KnowledgeBase
+from bot.matcher import Matcher, bundled_word_vectors
+from bot.matching.meaning import MeaningIndex, WordPieces, WordVectors
+from bot.matching.scoring import rank_duties_by_meaning
+from bot.matching.tuning import DEFAULT_TUNING
+
+
+@pytest.fixture(scope="module")
+def vectors() -> WordVectors:
+    return bundled_word_vectors()
+
+
+def pieces(vectors: WordVectors, text: str) -> list[str]:
+    names = {number: piece for piece, number in vectors.pieces.ids.items()}
+    return [names[number] for number in vectors.pieces.encode(text)]
+
+
+# Each expectation is what the model's own tokenizer (Hugging Face `tokenizers`) gives.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Onboarding the Résumé!", ["onboard", "##ing", "the", "resume", "!"]),
+        ("who owns QBRs?", ["who", "owns", "qb", "##rs", "?"]),
+        ("xqzvbnmwq", ["x", "##q", "##z", "##vb", "##n", "##m", "##w", "##q"]),
+        ("naïve café 日本", ["naive", "cafe", "日", "本"]),
+    ],
+)
+def test_word_pieces_split_as_the_models_tokenizer_does(vectors, text, expected):
+    assert pieces(vectors, text) == expected
+
+
+def test_plain_and_unicode_text_split_alike():
+    splitter = WordPieces(["a", "b", "##b", "!", ","])
+    # The ASCII fast path and the general path agree, control characters dropped in both.
+    assert splitter.words("Ab,\x01b!\tA") == splitter.words("Ab,\x01b!\tA\u00a0") == [
+        "ab",
+        ",",
+        "b",
+        "!",
+        "a",
+    ]
+    assert splitter.encode("ab, zz b!") == [0, 2, 4, 1, 3]  # "zz" has no pieces: left out
+
+
+def test_a_word_longer_than_bert_reads_is_left_out():
+    splitter = WordPieces(["a", "##a"])
+    assert splitter.encode("a" * 100) == [0] + [1] * 99
+    assert splitter.encode("a" * 101) == []
+
+
+def test_embeddings_are_unit_vectors_and_zero_when_nothing_is_known(vectors):
+    vector = vectors.embed("who tracks progress on the rollout?")
+    assert vector.shape == (vectors.dimensions,)
+    assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
+    assert not vectors.embed("").any()
+    assert not vectors.embed("\U0001f600\U0001f600").any()
+
+
+def test_a_paraphrase_is_closer_than_another_duty(vectors):
+    question = vectors.embed("who keeps an eye on how the rollout is going?")
+    paraphrase = vectors.embed("who tracks progress on the project?")
+    other = vectors.embed("who negotiates the renewal contract?")
+    assert question @ paraphrase > question @ other
+
+
+def test_wrong_shapes_are_refused():
+    with pytest.raises(ValueError):
+        WordVectors(["a", "b"], np.zeros((3, 4)))
+
+
+def test_meaning_index_scores_each_document_by_its_closest_example(vectors):
+    index = MeaningIndex(
+        vectors,
+        [
+            (4, ["who renews the contract?", "who tracks progress on the project?"]),
+            (7, []),  # no examples: not scored
+            (9, ["what is the weather like?"]),
+        ],
+    )
+    closeness = index.similarities("who tracks progress on the project?")
+    assert set(closeness) == {4, 9}
+    assert closeness[4] == pytest.approx(1.0, abs=1e-5)
+    assert closeness[9] < closeness[4]
+    assert MeaningIndex(vectors, []).similarities("anything") == {}
+
+
+def test_meaning_re_ranks_duties_but_never_lifts_them_above_the_best_duty_score():
+    tuning = replace(DEFAULT_TUNING, meaning_weight=0.5, meaning_floor=0.2, meaning_ceiling=0.9)
+    # Position 0 is an entry; 1 and 2 are duties: 1 fits by words, 2 by meaning.
+    ranked = [(0, 70.0), (1, 60.0), (2, 40.0)]
+    result = dict(rank_duties_by_meaning(ranked, {1: 0.3, 2: 0.9}, tuning))
+    order = [position for position, _ in rank_duties_by_meaning(ranked, {1: 0.3, 2: 0.9}, tuning)]
+    assert result[0] == 70.0  # entries untouched
+    assert max(result[1], result[2]) <= 60.0  # capped at the best duty's own score
+    assert order.index(2) < order.index(1)  # the duty meant comes first
+    # A duty only meaning finds still cannot fit better than the best duty by words.
+    found = dict(rank_duties_by_meaning([(0, 70.0), (1, 35.0)], {1: 0.2, 5: 1.0}, tuning))
+    assert found[5] == 35.0
+
+
+@pytest.mark.parametrize(
+    ("question", "owner", "duty"),
+    [
+        ("I need a status report on the rollout, who should I ask?", "pm", "reports-documentation"),
+        ("who drives account expansion", "both", "recurring-revenue"),
+    ],
+)
+def test_who_questions_find_the_duty_they_mean(knowledge: KnowledgeBase, question, owner, duty):
+    match = Matcher(knowledge).match(question)
+    assert (match.owner, match.duty.id) == (owner, duty)
+    # Words alone pick another duty: this is meaning's doing.
+    words_only = Matcher(knowledge, replace(DEFAULT_TUNING, meaning_weight=0.0)).match(question)
+    assert words_only.duty is None or words_only.duty.id != duty
