@@ -57,6 +57,10 @@ class Match:
         return self.subject.id if self.subject and self.subject.reply else None
 
 
+# A sentence opening like this continues the question before it: "... at the start? and the CSM?"
+_FOLLOW_UP = re.compile(r"(?:and|or|also|plus|what about|how about)\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=1)
 def bundled_word_vectors() -> WordVectors:
     """The package's word vectors, read once per process (every matcher shares them)."""
@@ -187,16 +191,21 @@ class Matcher:
 
     @staticmethod
     def _asking_sentence(question: str) -> str | None:
-        """The sentence that asks, as typed, when context comes before it; else None.
+        """The sentences that ask, as typed, when context comes before them; else None.
 
         "I'm interviewing next week and realised I don't know the role. What is a CSM?" asks
-        what a CSM is, not about interviews.
+        what a CSM is, not about interviews. A follow-up fragment keeps the question it follows
+        ("is the PM there at the start? and the CSM?"), and a message that opens with its
+        question has no context to leave out ("what's on a CSM's plate? the full list").
         """
         parts = sentences(question)
-        if len(parts) < 2:
+        asking = [number for number, sentence in enumerate(parts) if "?" in sentence]
+        if len(parts) < 2 or not asking:
             return None
-        asking = [sentence for sentence in parts if "?" in sentence]
-        return asking[-1] if asking else None
+        start = asking[-1]
+        if len(asking) > 1 and _FOLLOW_UP.match(parts[start]):
+            start = asking[-2]
+        return " ".join(parts[start : asking[-1] + 1]) if start else None
 
     def _subject_hit(
         self, words: list[str], terms: list[str], asking: str, asks_who: str | None

@@ -266,3 +266,33 @@ def test_default_threshold(matcher: Matcher) -> None:
 def test_empty_knowledge_base_abstains() -> None:
     match = Matcher(KnowledgeBase((), {})).match("what skills does a CSM need")
     assert (match.id, match.score, match.suggestions) == (None, 0.0, ())
+
+
+@pytest.mark.parametrize(
+    ("message", "asking"),
+    [
+        # Context first: only the question is read alone.
+        ("I'm interviewing next week. What is a CSM?", "What is a CSM?"),
+        # A follow-up fragment keeps the question it follows (here, the whole message).
+        ("is the pm around at the start or the end? and the csm?", None),
+        ("we hired both. pms do what? what about csms?", "pms do what? what about csms?"),
+        # The question comes first: nothing before it to leave out.
+        ("what's on a csm's plate? like the full list", None),
+        ("what is a csm", None),
+        ("just context. no question here", None),
+    ],
+)
+def test_the_asking_sentences_leave_context_before_them_out(message, asking):
+    assert Matcher._asking_sentence(message) == asking
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("is the pm around at the start or more at the end of the cust journey? and the csm?",
+         "lifecycle-timing"),
+        ("what's on a csm's plate? like the full list of responsibilities", "csm-responsibilities"),
+    ],
+)  # fmt: skip
+def test_questions_around_the_asking_sentence_are_read_with_it(matcher, question, expected):
+    assert matcher.match(question).id == expected
