@@ -115,7 +115,7 @@ class WordVectors:
         if len(pieces) != len(vectors):
             raise ValueError("one vector per word piece is needed")
         self.pieces = WordPieces(pieces)
-        self.vectors = vectors.astype(np.float32)
+        self.vectors = vectors  # float16 as stored: sums are taken in float32
         self.dimensions = int(vectors.shape[1])
 
     @classmethod
@@ -123,22 +123,26 @@ class WordVectors:
         """The vectors shipped with the package."""
         with resources.files(__package__).joinpath(VECTORS_FILE).open("rb") as file:
             data = np.load(file)
-            return cls([str(piece) for piece in data["pieces"]], data["vectors"])
+            return cls(data["pieces"].tobytes().decode("utf-8").split("\n"), data["vectors"])
 
     def embed(self, text: str) -> np.ndarray:
         """The text's unit vector; all zeros when no word of it is known."""
-        ids = self.pieces.encode(text)
-        if not ids:
-            return np.zeros(self.dimensions, dtype=np.float32)
-        vector = self.vectors[ids].mean(axis=0)
-        norm = float(np.linalg.norm(vector))
-        return vector / norm if norm else vector
+        return self.embed_all([text])[0]
 
     def embed_all(self, texts: Sequence[str]) -> np.ndarray:
-        """One unit vector per text, as the rows of a matrix."""
+        """One unit vector per text, as the rows of a matrix (all zeros for a text of which no
+        word is known)."""
+        ids = [self.pieces.encode(text) for text in texts]
+        counts = np.array([len(text_ids) for text_ids in ids], dtype=np.int64)
         matrix = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        for row, text in enumerate(texts):
-            matrix[row] = self.embed(text)
+        known = counts > 0
+        if known.any():
+            rows = self.vectors[[piece for text_ids in ids for piece in text_ids]]
+            starts = np.cumsum(counts[known]) - counts[known]
+            matrix[known] = np.add.reduceat(rows.astype(np.float32), starts, axis=0)
+            # The mean's direction is the sum's: scaling to length 1 is all that is left.
+            norms = np.linalg.norm(matrix[known], axis=1, keepdims=True)
+            matrix[known] /= np.maximum(norms, np.finfo(np.float32).tiny)
         return matrix
 
 
