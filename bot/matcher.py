@@ -175,9 +175,12 @@ class Matcher:
             words = self._corrected(focus)
             readings.append(self.analyzer.terms(words))
         asks_who = self.analyzer.asks_who(words)
-        ranked = rank_duties_by_meaning(
-            self._ranked(*readings), self.meaning.similarities(question), self.tuning
-        )
+        ranked = self._ranked(*readings)
+        if asks_who or self._best_duty_score(ranked) >= self.tuning.duty_without_who:
+            # Only then can a duty answer: meaning is not computed for nothing.
+            ranked = rank_duties_by_meaning(
+                ranked, self.meaning.similarities(question), self.tuning
+            )
         decision = decide(
             ranked,
             self.documents,
@@ -188,6 +191,10 @@ class Matcher:
             tuning=self.tuning,
         )
         return normalized, decision
+
+    def _best_duty_score(self, ranked: list[tuple[int, float]]) -> float:
+        documents = self.documents
+        return next((score for position, score in ranked if documents[position].kind == DUTY), 0.0)
 
     @staticmethod
     def _asking_sentence(question: str) -> str | None:

@@ -81,25 +81,43 @@ def test_meaning_index_scores_each_document_by_its_closest_example(vectors):
             (9, ["what is the weather like?"]),
         ],
     )
-    closeness = index.similarities("who tracks progress on the project?")
-    assert set(closeness) == {4, 9}
-    assert closeness[4] == pytest.approx(1.0, abs=1e-5)
-    assert closeness[9] < closeness[4]
-    assert MeaningIndex(vectors, []).similarities("anything") == {}
+    positions, closeness = index.similarities("who tracks progress on the project?")
+    closeness_of = dict(zip(positions.tolist(), closeness.tolist(), strict=True))
+    assert set(closeness_of) == {4, 9}
+    assert closeness_of[4] == pytest.approx(1.0, abs=1e-5)
+    assert closeness_of[9] < closeness_of[4]
+    positions, closeness = MeaningIndex(vectors, []).similarities("anything")
+    assert not len(positions) and not len(closeness)
+
+
+def meaning_of(closeness: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+    return np.array(list(closeness), dtype=np.int64), np.array(list(closeness.values()))
 
 
 def test_meaning_re_ranks_duties_but_never_lifts_them_above_the_best_duty_score():
     tuning = replace(DEFAULT_TUNING, meaning_weight=0.5, meaning_floor=0.2, meaning_ceiling=0.9)
     # Position 0 is an entry; 1 and 2 are duties: 1 fits by words, 2 by meaning.
     ranked = [(0, 70.0), (1, 60.0), (2, 40.0)]
-    result = dict(rank_duties_by_meaning(ranked, {1: 0.3, 2: 0.9}, tuning))
-    order = [position for position, _ in rank_duties_by_meaning(ranked, {1: 0.3, 2: 0.9}, tuning)]
-    assert result[0] == 70.0  # entries untouched
-    assert max(result[1], result[2]) <= 60.0  # capped at the best duty's own score
+    result = rank_duties_by_meaning(ranked, meaning_of({1: 0.3, 2: 0.9}), tuning)
+    scores = dict(result)
+    order = [position for position, _ in result]
+    assert scores[0] == 70.0  # entries untouched
+    assert max(scores[1], scores[2]) <= 60.0  # capped at the best duty's own score
     assert order.index(2) < order.index(1)  # the duty meant comes first
     # A duty only meaning finds still cannot fit better than the best duty by words.
-    found = dict(rank_duties_by_meaning([(0, 70.0), (1, 35.0)], {1: 0.2, 5: 1.0}, tuning))
+    found = dict(
+        rank_duties_by_meaning([(0, 70.0), (1, 35.0)], meaning_of({1: 0.2, 5: 1.0}), tuning)
+    )
     assert found[5] == 35.0
+    # Without duties there is nothing to re-rank.
+    assert rank_duties_by_meaning(ranked, meaning_of({}), tuning) == ranked
+
+
+def test_embedding_one_text_or_many_gives_the_same_vector(vectors):
+    texts = ["who tracks progress?", "", "Résumé tips for a CSM"]
+    together = vectors.embed_all(texts)
+    for row, text in enumerate(texts):
+        assert np.allclose(together[row], vectors.embed(text), atol=1e-6)
 
 
 @pytest.mark.parametrize(

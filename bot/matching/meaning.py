@@ -115,7 +115,7 @@ class WordVectors:
         if len(pieces) != len(vectors):
             raise ValueError("one vector per word piece is needed")
         self.pieces = WordPieces(pieces)
-        self.vectors = vectors  # float16 as stored: sums are taken in float32
+        self.vectors = vectors.astype(np.float32)
         self.dimensions = int(vectors.shape[1])
 
     @classmethod
@@ -127,7 +127,12 @@ class WordVectors:
 
     def embed(self, text: str) -> np.ndarray:
         """The text's unit vector; all zeros when no word of it is known."""
-        return self.embed_all([text])[0]
+        ids = self.pieces.encode(text)
+        if not ids:
+            return np.zeros(self.dimensions, dtype=np.float32)
+        # The mean's direction is the sum's: scaling to length 1 is all that is left.
+        vector = self.vectors[ids].sum(axis=0)
+        return vector / max(float(np.linalg.norm(vector)), np.finfo(np.float32).tiny)
 
     def embed_all(self, texts: Sequence[str]) -> np.ndarray:
         """One unit vector per text, as the rows of a matrix (all zeros for a text of which no
@@ -139,8 +144,7 @@ class WordVectors:
         if known.any():
             rows = self.vectors[[piece for text_ids in ids for piece in text_ids]]
             starts = np.cumsum(counts[known]) - counts[known]
-            matrix[known] = np.add.reduceat(rows.astype(np.float32), starts, axis=0)
-            # The mean's direction is the sum's: scaling to length 1 is all that is left.
+            matrix[known] = np.add.reduceat(rows, starts, axis=0)
             norms = np.linalg.norm(matrix[known], axis=1, keepdims=True)
             matrix[known] /= np.maximum(norms, np.finfo(np.float32).tiny)
         return matrix
@@ -165,10 +169,9 @@ class MeaningIndex:
         self._starts = np.cumsum([0, *counts[:-1]], dtype=np.int64)
         self._matrix = vectors.embed_all([question for _, question in examples])
 
-    def similarities(self, question: str) -> dict[int, float]:
-        """Each document's best cosine similarity to the question, by document position."""
+    def similarities(self, question: str) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's position and its best cosine similarity to the question."""
         if not len(self.positions):
-            return {}
+            return self.positions, np.zeros(0, dtype=np.float32)
         closeness = self._matrix @ self.vectors.embed(question)
-        best = np.maximum.reduceat(closeness, self._starts)
-        return dict(zip(self.positions.tolist(), best.tolist(), strict=True))
+        return self.positions, np.maximum.reduceat(closeness, self._starts)

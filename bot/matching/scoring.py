@@ -188,29 +188,32 @@ class Scorer:
 
 
 def rank_duties_by_meaning(
-    ranked: list[tuple[int, float]], closeness: dict[int, float], tuning: Tuning
+    ranked: list[tuple[int, float]],
+    similarities: tuple[np.ndarray, np.ndarray],
+    tuning: Tuning,
 ) -> list[tuple[int, float]]:
     """The ranking (document position, score; best first) with duties re-ranked by meaning.
 
-    `closeness` is each duty's cosine similarity to the question (`MeaningIndex`). A duty's
-    new score blends its score with its closeness read on a 0..100 scale, capped at the best
-    score any duty had: meaning picks which duty a question is about ("who keeps an eye on the
-    rollout?" is "who tracks progress?"), never whether the question fits a duty at all.
-    Duties tied at the cap keep their blended order.
+    `similarities` are the duties' positions and their cosine similarity to the question
+    (`MeaningIndex`). A duty's new score blends its score with its similarity read on a 0..100
+    scale, capped at the best score any duty had: meaning picks which duty a question is about
+    ("who keeps an eye on the rollout?" is "who tracks progress?"), never whether the question
+    fits a duty at all. Duties tied at the cap keep their blended order.
     """
+    positions, closeness = similarities
     scores = dict(ranked)
-    cap = max((scores.get(position, 0.0) for position in closeness), default=0.0)
+    lexical = np.array([scores.get(position, 0.0) for position in positions.tolist()])
+    if not len(lexical):
+        return ranked
     span = tuning.meaning_ceiling - tuning.meaning_floor
-    blended = {
-        position: (1 - tuning.meaning_weight) * scores.get(position, 0.0)
-        + tuning.meaning_weight * 100 * min(max((similarity - tuning.meaning_floor) / span, 0), 1)
-        for position, similarity in closeness.items()
-    }
-    for position, blend in blended.items():
-        if blend > 0 or position in scores:
-            scores[position] = min(blend, cap)
+    meaning = 100 * np.clip((closeness - tuning.meaning_floor) / span, 0, 1)
+    blended = (1 - tuning.meaning_weight) * lexical + tuning.meaning_weight * meaning
+    keep = (blended > 0) | (lexical > 0)
+    blend_of = dict(zip(positions[keep].tolist(), blended[keep].tolist(), strict=True))
+    capped = np.minimum(blended[keep], lexical.max()).tolist()
+    scores.update(zip(blend_of, capped, strict=True))
     return sorted(
         scores.items(),
-        key=lambda item: (item[1], blended.get(item[0], item[1])),
+        key=lambda item: (item[1], blend_of.get(item[0], item[1])),
         reverse=True,
     )
