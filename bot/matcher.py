@@ -77,13 +77,16 @@ class Matcher:
         self.documents = documents_of(knowledge)
         self.index = Index(self.documents, self.analyzer, tuning)
         # Typos of a synonym ("objectivs") are corrected to it, then expanded like it.
+        word_vectors = bundled_word_vectors()
         self.speller = Speller(
-            self.index.surface_words | knowledge.vocabulary.synonym_words, tuning
+            self.index.surface_words | knowledge.vocabulary.synonym_words,
+            tuning,
+            dictionary=word_vectors.dictionary,
         )
         self.scorer = Scorer(self.index, tuning)
         # Duties' example questions as vectors: which duty a question means, beyond its words.
         self.meaning = MeaningIndex(
-            bundled_word_vectors(),
+            word_vectors,
             [
                 (position, document.questions)
                 for position, document in enumerate(self.documents)

@@ -133,3 +133,24 @@ def test_who_questions_find_the_duty_they_mean(knowledge: KnowledgeBase, questio
     # Words alone pick another duty: this is meaning's doing.
     words_only = Matcher(knowledge, replace(DEFAULT_TUNING, meaning_weight=0.0)).match(question)
     assert words_only.duty is None or words_only.duty.id != duty
+
+
+def test_real_words_are_not_taken_for_typos(vectors):
+    from bot.matching.speller import Speller
+
+    known = ["accredited", "certification", "manager"]
+    plain = Speller(known, DEFAULT_TUNING)
+    speller = Speller(known, DEFAULT_TUNING, dictionary=vectors.dictionary)
+    # Without a dictionary, "credited" looks like a typo of a not-covered subject's word.
+    assert plain.correction("credited") == "accredited"
+    assert speller.correction("credited") == "credited"
+    # Typos are still corrected: they are not words of the language.
+    assert speller.correction("certifcation") == "certification"
+    assert speller.correction("managr") == "manager"
+
+
+def test_credit_for_word_of_mouth_is_not_about_certifications(matcher):
+    match = matcher.match(
+        "We get a lot of new business from referrals. Which role is credited with that?"
+    )
+    assert match.not_covered != "certifications"

@@ -64,6 +64,12 @@ class WordPieces:
         self.ids = {piece: number for number, piece in enumerate(pieces)}
         self.word_ids = lru_cache(maxsize=65536)(self._word_ids)
 
+    def whole_words(self) -> frozenset[str]:
+        """The vocabulary's pieces that are whole words of letters: real words of the language."""
+        return frozenset(
+            piece for piece in self.ids if piece.isalpha() and not piece.startswith(CONTINUATION)
+        )
+
     def words(self, text: str) -> list[str]:
         """The text's words and punctuation marks, lowercased, accents folded."""
         if text.isascii():
@@ -115,6 +121,8 @@ class WordVectors:
         if len(pieces) != len(vectors):
             raise ValueError("one vector per word piece is needed")
         self.pieces = WordPieces(pieces)
+        # The model's whole words: real words, which the speller leaves alone.
+        self.dictionary = self.pieces.whole_words()
         self.vectors = vectors.astype(np.float32)
         self.dimensions = int(vectors.shape[1])
 

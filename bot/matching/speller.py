@@ -2,7 +2,8 @@
 
 In the spirit of pyspellchecker: a set of known words and `correction`. A word is
 corrected only to a known word a plausible typo away, never to another real word that merely
-looks alike ("master" is not "matter").
+looks alike ("master" is not "matter"). A word of the language (`dictionary`) is never taken for
+a typo at all: "credited" is not a misspelt "accredited", though it is two letters away.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ from bot.matching.tuning import Tuning
 class Speller:
     """Corrects misspelt words to the closest known word; results are cached."""
 
-    def __init__(self, words: Iterable[str], tuning: Tuning) -> None:
+    def __init__(
+        self, words: Iterable[str], tuning: Tuning, dictionary: frozenset[str] = frozenset()
+    ) -> None:
+        """`words` are the knowledge base's own; `dictionary` is real words left as they are."""
         self.tuning = tuning
         self._known = frozenset(words)
+        self._dictionary = dictionary
         # Candidates are looked up among words of about the same length (two edits change a
         # length by two at most) that keep the first or the last letter (a typo rarely changes
         # both ends at once): the search stays small, on the first pass after start too.
@@ -43,7 +48,12 @@ class Speller:
 
     def _correction(self, word: str) -> str:
         """The known word `word` is most likely a typo of, or `word` itself."""
-        if word in self._known or len(word) < self.tuning.min_correctable_length or word.isdigit():
+        if (
+            word in self._known
+            or word in self._dictionary
+            or len(word) < self.tuning.min_correctable_length
+            or word.isdigit()
+        ):
             return word
         found = process.extractOne(
             word,
