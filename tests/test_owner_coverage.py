@@ -50,6 +50,7 @@ ITEMS = [
     (SK, "Approachability", "reaching out to customers before problems happen", "csm"),
     (SK, "Approachability", "acting on customer requests", "pm"),
     (SK, "Measure of Success", "the customer's return on investment", "csm"),
+    (SK, "Measure of Success", "client renewals as the measure of success", "pm"),
     (SK, "That's a Wrap", "working together as a team", "both"),
     (UD, "Understanding the Roles", "making sure customers get value from the product", "csm"),
     (UD, "Understanding the Roles", "addressing customer concerns", "csm"),
