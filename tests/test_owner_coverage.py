@@ -51,6 +51,7 @@ ITEMS = [
     (SK, "Approachability", "acting on customer requests", "pm"),
     (SK, "Measure of Success", "the customer's return on investment", "csm"),
     (SK, "Measure of Success", "client renewals as the measure of success", "pm"),
+    (SK, "Longevity of Time", "most of the actions near the end of the customer lifecycle", "pm"),
     (SK, "That's a Wrap", "working together as a team", "both"),
     (UD, "Understanding the Roles", "making sure customers get value from the product", "csm"),
     (UD, "Understanding the Roles", "addressing customer concerns", "csm"),
