@@ -322,6 +322,7 @@ def _serve_app(
     on its inherited socket, stopping when its parent asks, with what the workers `shared`."""
     # Imported here: the offline commands must not need Slack's libraries to start quickly.
     from bot.slack.app import build_app
+    from bot.slack.guard import stored_action_replays
     from bot.slack.server import Shutdown, finish_listeners, serve_http, serve_socket
 
     shutdown = Shutdown(settings.shutdown_timeout).install()
@@ -345,6 +346,7 @@ def _serve_app(
                 store.health,
                 listener=worker.listener if worker else None,
                 replays=shared.replays if shared else None,
+                action_replays=stored_action_replays(store) if store is not None else None,
                 ready=worker.ready if worker else None,
             )
     finally:

@@ -17,7 +17,8 @@ from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
 
-from bot.slack.dedupe import KeyMemory, SeenSet, SharedSeenSet
+from bot.curation.store import SharedState
+from bot.slack.dedupe import KeyMemory, SeenSet, SharedSeenSet, StoredKeyMemory
 from bot.slack.throttle import ThrottledLog
 
 logger = logging.getLogger(__name__)
@@ -41,13 +42,32 @@ def shared_replay_memory() -> KeyMemory:
     return SharedSeenSet(capacity=REPLAY_MEMORY, ttl=REPLAY_WINDOW_SECONDS)
 
 
+def stored_action_replays(store: SharedState) -> KeyMemory:
+    """The signatures of button clicks and other interactions, remembered in the store: a
+    replay may reach another replica than the original did, and a click acts (it posts a
+    share, records a vote). Only interactions: they come at a person's pace, while a claim in
+    the database for every slash command and event would slow every acknowledgement."""
+    return StoredKeyMemory(
+        store, "replay", REPLAY_WINDOW_SECONDS, SeenSet(capacity=10_000, ttl=REPLAY_WINDOW_SECONDS)
+    )
+
+
 class RequestGuard:
     """Checks a POST to /slack/events before Bolt sees it."""
 
-    def __init__(self, signing_secret: str, max_body_bytes: int, replays: KeyMemory) -> None:
+    def __init__(
+        self,
+        signing_secret: str,
+        max_body_bytes: int,
+        replays: KeyMemory,
+        action_replays: KeyMemory | None = None,
+    ) -> None:
+        """`replays` remembers every signature (this process's or the workers' memory);
+        `action_replays`, when given, also those of interactions, for every replica."""
         self._secret = signing_secret.encode()
         self._max_body_bytes = max_body_bytes
         self._replays = replays
+        self._action_replays = action_replays
         self._log = ThrottledLog(logger)
 
     def check(self, environ: dict[str, Any]) -> BoltRequest | BoltResponse:
@@ -66,7 +86,11 @@ class RequestGuard:
             return self._refuse(401, "unsigned", "a request without Slack's signature headers")
         if not self._signed(raw, timestamp, signature):
             return self._refuse(401, "unsigned", "a request with a wrong or stale signature")
-        if not self._replays.first_time(signature):
+        if not self._replays.first_time(signature) or (
+            self._action_replays is not None
+            and raw.startswith(b"payload=")
+            and not self._action_replays.first_time(signature)
+        ):
             self._log.log(logging.INFO, "replayed", "ignored a replayed request (same signature)")
             return BoltResponse(status=200, body="")
         try:

@@ -236,19 +236,24 @@ def http_server(
     *,
     listener: socket.socket | None = None,
     replays: KeyMemory | None = None,
+    action_replays: KeyMemory | None = None,
 ) -> _DeadlineServer:
     """waitress on every interface at the settings' port, with their limits (body size,
     read timeout, connections); raises ConfigError, in one line, if the port is taken.
 
     `listener` is a socket already listening (a worker's, inherited from the process that
     bound it: bot/slack/workers.py); `replays` where the guard remembers signatures (this
-    process's memory by default).
+    process's memory by default), `action_replays` where it also remembers interactions' for
+    every replica (`stored_action_replays`).
     """
     # waitress warns for every request that has to wait for a thread: a burst would write
     # thousands of lines.
     logging.getLogger("waitress.queue").addFilter(ThrottledRecords())
     guard = RequestGuard(
-        settings.signing_secret or "", settings.max_body_bytes, replays or replay_memory()
+        settings.signing_secret or "",
+        settings.max_body_bytes,
+        replays or replay_memory(),
+        action_replays,
     )
     adjustments = Adjustments(
         host="0.0.0.0",
@@ -302,12 +307,15 @@ def serve_http(
     *,
     listener: socket.socket | None = None,
     replays: KeyMemory | None = None,
+    action_replays: KeyMemory | None = None,
     ready: Callable[[], None] | None = None,
 ) -> None:
     """Serve HTTP with waitress, a production WSGI server, until the `shutdown` is requested
     and the requests in flight are answered; `ready` is called once it takes requests (see
-    `http_server` for `listener` and `replays`)."""
-    server = http_server(app, settings, health, listener=listener, replays=replays)
+    `http_server` for `listener`, `replays` and `action_replays`)."""
+    server = http_server(
+        app, settings, health, listener=listener, replays=replays, action_replays=action_replays
+    )
 
     stopped_listening = threading.Event()
 

@@ -1,6 +1,6 @@
 """Three `serve --http` replicas on one PostgreSQL database and one fake Web API behave like
 one bot: one reply per event wherever Slack delivers it, one greeting per person, one "Ask a
-person" post however many replicas the clicks reach, votes counted wherever they land, no record lost under load, and answers while the database is stuck or down."""
+person" post however many replicas the clicks reach, a replayed click acted on once, votes counted wherever they land, no record lost under load, and answers while the database is stuck or down."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import psycopg
 import pytest
@@ -19,7 +20,7 @@ import pytest
 from bot.render.blocks import escalation_value
 from tests.e2e.conftest import ESCALATION_CHANNEL
 from tests.e2e.fake_slack import BOT_USER_ID, FakeSlack
-from tests.e2e.running_app import RunningApp, event_callback, unique
+from tests.e2e.running_app import RunningApp, event_callback, sign, unique
 from tests.e2e.test_slack_app import (
     action_payload,
     button_for,
@@ -137,6 +138,17 @@ def test_ask_a_person_clicked_on_every_replica_posts_once(replicas, fake_slack):
     assert len(posts) == 1
     already = [call for call in replies if "already asked" in call.params["text"]]
     assert len(already) == len(clicks) - 1
+
+
+def test_a_click_replayed_to_every_replica_acts_once(replicas, fake_slack):
+    """Issue 10 row 9 across hosts: the same signed Share request, replayed to each replica
+    within Slack's window, is answered once."""
+    payload = action_payload(fake_slack, "share_answer:3", "csm-skills", is_ephemeral=True)
+    body = urlencode({"payload": json.dumps(payload)})
+    headers = sign(body)
+    for app in replicas:
+        assert app.post(body, "application/x-www-form-urlencoded", headers).status == 200
+    assert len(settle(fake_slack, "response_url")) == 1
 
 
 def test_a_vote_on_another_replica_counts(replicas, fake_slack, database_url):

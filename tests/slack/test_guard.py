@@ -1,0 +1,65 @@
+"""The request guard's replay memory: every signature locally, interactions' in the store too."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import time
+from collections.abc import Hashable
+from urllib.parse import urlencode
+
+from slack_bolt import BoltRequest, BoltResponse
+
+from bot.slack.dedupe import SeenSet
+from bot.slack.guard import RequestGuard
+
+SECRET = "guard-test-secret"
+
+
+class Recording(SeenSet):
+    """A SeenSet that notes which keys it was asked about."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[Hashable] = []
+
+    def first_time(self, key: Hashable) -> bool:
+        self.asked.append(key)
+        return super().first_time(key)
+
+
+def environ(body: str) -> dict[str, object]:
+    timestamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    raw = body.encode()
+    return {
+        "CONTENT_LENGTH": str(len(raw)),
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "wsgi.input": io.BytesIO(raw),
+        "HTTP_X_SLACK_REQUEST_TIMESTAMP": timestamp,
+        "HTTP_X_SLACK_SIGNATURE": f"v0={digest.hexdigest()}",
+    }
+
+
+CLICK = urlencode({"payload": '{"type": "block_actions", "actions": []}'})
+COMMAND = urlencode({"command": "/csm-vs-pm", "text": "csm skills"})
+
+
+def test_an_interaction_is_remembered_by_every_replica():
+    stored = Recording()
+    # Two replicas: their own memories, one store.
+    first = RequestGuard(SECRET, 10_000, SeenSet(), stored)
+    second = RequestGuard(SECRET, 10_000, SeenSet(), stored)
+    request = environ(CLICK)
+    assert isinstance(first.check(request), BoltRequest)
+    replay = second.check({**request, "wsgi.input": io.BytesIO(CLICK.encode())})
+    assert isinstance(replay, BoltResponse) and (replay.status, replay.body) == (200, "")
+    assert len(stored.asked) == 2
+
+
+def test_slash_commands_and_events_never_wait_on_the_store():
+    stored = Recording()
+    guard = RequestGuard(SECRET, 10_000, SeenSet(), stored)
+    assert isinstance(guard.check(environ(COMMAND)), BoltRequest)
+    assert stored.asked == []
