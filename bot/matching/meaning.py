@@ -123,7 +123,7 @@ class WordVectors:
         self.pieces = WordPieces(pieces)
         # The model's whole words: real words, which the speller leaves alone.
         self.dictionary = self.pieces.whole_words()
-        self.vectors = vectors.astype(np.float32)
+        self.vectors = vectors  # float16 as stored; sums are taken in float32
         self.dimensions = int(vectors.shape[1])
 
     @classmethod
@@ -139,7 +139,7 @@ class WordVectors:
         if not ids:
             return np.zeros(self.dimensions, dtype=np.float32)
         # The mean's direction is the sum's: scaling to length 1 is all that is left.
-        vector = self.vectors[ids].sum(axis=0)
+        vector = self.vectors[ids].sum(axis=0, dtype=np.float32)
         return vector / max(float(np.linalg.norm(vector)), np.finfo(np.float32).tiny)
 
     def embed_all(self, texts: Sequence[str]) -> np.ndarray:
@@ -152,7 +152,7 @@ class WordVectors:
         if known.any():
             rows = self.vectors[[piece for text_ids in ids for piece in text_ids]]
             starts = np.cumsum(counts[known]) - counts[known]
-            matrix[known] = np.add.reduceat(rows, starts, axis=0)
+            matrix[known] = np.add.reduceat(rows.astype(np.float32), starts, axis=0)
             norms = np.linalg.norm(matrix[known], axis=1, keepdims=True)
             matrix[known] /= np.maximum(norms, np.finfo(np.float32).tiny)
         return matrix
