@@ -64,6 +64,38 @@ def test_a_question_asking_who_about_an_unknown_name_is_about_our_company(
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "who's the pm on our largest customer this quarter?",
+        "is my team's csm out today",
+        "does that account have an assigned csm yet",
+        "who is the head of customer success",
+        "who replaced our old pm on the billing work",
+        "which csm am i paired with",
+        "what's our pm team working on",
+    ],
+)
+def test_someone_in_particular_at_our_company_is_not_covered_even_unnamed(
+    matcher: Matcher, question: str
+) -> None:
+    match = matcher.match(question)
+    assert (match.id, match.not_covered) == (None, "our-company")
+
+
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        ("does a pm on a big account track progress?", "pm"),
+        ("our csm and pm keep duplicating work, who sorts that out?", "both"),
+    ],
+)
+def test_our_and_my_alone_do_not_make_a_question_company_specific(
+    matcher: Matcher, question: str, owner: str
+) -> None:
+    assert matcher.match(question).owner == owner
+
+
+@pytest.mark.parametrize(
     ("question", "owner"),
     [
         ("We kick off a new client on Monday. Who runs the onboarding?", "csm"),
