@@ -2,7 +2,8 @@
 
 The parts live in `bot/matching/`, each testable alone: the analyzer turns text into terms, the
 speller corrects typos against the knowledge base's own words, the index holds every example
-question, the scorer ranks documents, and the decision step chooses what to reply. `Matcher`
+question, the scorer ranks documents, meaning (word vectors) re-ranks the duties a who-question
+may be about, and the decision step chooses what to reply. `Matcher`
 builds them once per knowledge base; `match` is then cheap.
 """
 
