@@ -50,22 +50,12 @@ def test_a_strict_threshold_still_offers_the_closest_entry(knowledge: KnowledgeB
 @pytest.mark.parametrize(
     "question",
     [
+        # Asking who about a name the knowledge base does not know.
         "is Priya still the csm on that account?",
         "who should I ping about the Umbrella Corp renewal",
         "I'm new here. Who's running the Phoenix migration?",
         "<@U024BE7LH> does Dave handle onboarding as our pm?",
-    ],
-)
-def test_a_question_asking_who_about_an_unknown_name_is_about_our_company(
-    matcher: Matcher, question: str
-) -> None:
-    match = matcher.match(question)
-    assert (match.id, match.not_covered) == (None, "our-company")
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
+        # Naming no one, but someone in particular all the same.
         "who's the pm on our largest customer this quarter?",
         "is my team's csm out today",
         "does that account have an assigned csm yet",
@@ -75,7 +65,7 @@ def test_a_question_asking_who_about_an_unknown_name_is_about_our_company(
         "what's our pm team working on",
     ],
 )
-def test_someone_in_particular_at_our_company_is_not_covered_even_unnamed(
+def test_someone_in_particular_at_our_company_is_not_covered(
     matcher: Matcher, question: str
 ) -> None:
     match = matcher.match(question)
@@ -85,25 +75,16 @@ def test_someone_in_particular_at_our_company_is_not_covered_even_unnamed(
 @pytest.mark.parametrize(
     ("question", "owner"),
     [
+        # Everyday capitalised words are not names.
+        ("We kick off a new client on Monday. Who runs the onboarding?", "csm"),
+        ("I'm in Finance, who do I ask about the project budget?", "pm"),
+        ("Onbaording a new client, who owns that?", "csm"),
+        # "our" and "my" alone do not make a question company-specific.
         ("does a pm on a big account track progress?", "pm"),
         ("our csm and pm keep duplicating work, who sorts that out?", "both"),
     ],
 )
-def test_our_and_my_alone_do_not_make_a_question_company_specific(
-    matcher: Matcher, question: str, owner: str
-) -> None:
-    assert matcher.match(question).owner == owner
-
-
-@pytest.mark.parametrize(
-    ("question", "owner"),
-    [
-        ("We kick off a new client on Monday. Who runs the onboarding?", "csm"),
-        ("I'm in Finance, who do I ask about the project budget?", "pm"),
-        ("Onbaording a new client, who owns that?", "csm"),
-    ],
-)
-def test_everyday_capitalised_words_are_not_names(
+def test_questions_that_only_look_company_specific_get_their_owner(
     matcher: Matcher, question: str, owner: str
 ) -> None:
     assert matcher.match(question).owner == owner
