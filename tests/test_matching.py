@@ -90,6 +90,46 @@ def test_questions_that_only_look_company_specific_get_their_owner(
     assert matcher.match(question).owner == owner
 
 
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("my badge stopped working at the side door, who fixes that", "everyday-requests"),
+        ("can i get a second monitor for home? who approves it", "everyday-requests"),
+        ("what time does the all-hands start", "everyday-requests"),
+        ("is there an internal transfer process from cs to the pm team", "hiring-and-careers"),
+        ("can an intern switch from pm track to csm track", "hiring-and-careers"),
+        ("can you draft a job description for a pm", "hiring-and-careers"),
+        ("roughly what pay bump comes with moving to csm", "pay"),
+        ("what tooling do pms use", "tools"),
+        ("acct manager vs csm, what's the difference", "other-job-titles"),
+    ],
+)
+def test_not_covered_wording_is_declined_by_its_subject(
+    matcher: Matcher, question: str, subject: str
+) -> None:
+    match = matcher.match(question)
+    assert (match.id, match.subject and match.subject.id) == (None, subject)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # What was said at the all-hands is context, not the all-hands itself.
+        "churn came up at the all hands, whose work keeps customers around?",
+        # A customer's tool and a customer success program are the articles' own subjects.
+        "customer's new starters need a session on how to use the tool, who runs it",
+        "for a good customer success program do we need a csm or a pm or both",
+        # "track" as a verb, a role's job description, and the customer's broken dashboard.
+        "does the csm track project progress?",
+        "what's in a csm's job description",
+        "the customer's dashboard stopped working and they're upset, who do i loop in",
+    ],
+)
+def test_lookalikes_of_not_covered_wording_are_answered(matcher: Matcher, question: str) -> None:
+    match = matcher.match(question)
+    assert match.subject is None and match.entry is not None, match
+
+
 def test_a_name_outside_a_who_question_is_context(matcher: Matcher) -> None:
     assert matcher.match("Priya told me to ask: what is a CSM?").id == "csm-role"
 
