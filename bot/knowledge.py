@@ -68,6 +68,7 @@ _VOCABULARY_KEYS = {
     "yes_no_openers",
     "stopwords",
     "everyday_names",
+    "introductions",
 }
 _ANSWER_KEYS = {"summary", "csm", "pm", "note"}
 _ARTICLE_KEYS = {"id", "title", "publisher", "file", "sections"}
@@ -803,6 +804,7 @@ class _Checker:
             everyday_names=frozenset(
                 clean(word) for word in self.word_list(file, document, "everyday_names")
             ),
+            introductions=tuple(self.patterns(file, document, "introductions")),
         )
 
     def duties(self, path: Path, articles: dict[str, Article]) -> list[Duty]:
@@ -840,6 +842,16 @@ class _Checker:
                 )
         return duties
 
+    def patterns(self, file: str, mapping: _Located, key: str) -> list[re.Pattern[str]]:
+        """`key`'s regular expressions, each one that does not compile reported."""
+        patterns = []
+        for text in self.word_list(file, mapping, key):
+            try:
+                patterns.append(re.compile(text))
+            except re.error as error:
+                self.report(file, mapping.line_of(key), f"pattern {text!r}: {error}")
+        return patterns
+
     def subjects(self, path: Path) -> list[Subject]:
         file = str(path)
         subjects = []
@@ -849,12 +861,7 @@ class _Checker:
             title = self.text(file, raw, "title", required=True, limit=MAX_TITLE_CHARS)
             reply = self.text(file, raw, "reply", required=False, limit=MAX_REPLY_CHARS)
             terms = self.word_list(file, raw, "terms")
-            patterns = []
-            for text in self.word_list(file, raw, "patterns"):
-                try:
-                    patterns.append(re.compile(text))
-                except re.error as error:
-                    self.report(file, raw.line_of("patterns"), f"pattern {text!r}: {error}")
+            patterns = self.patterns(file, raw, "patterns")
             questions, question_lines = self.questions(file, raw, MIN_DUTY_QUESTIONS)
             suggest = self.text(file, raw, "suggest", required=False, limit=60)
             proper_names = raw.get("proper_names", False)

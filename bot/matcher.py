@@ -222,7 +222,15 @@ class Matcher:
         self, words: list[str], terms: list[str], asking: str, asks_who: str | None
     ) -> int | None:
         """A not-covered subject named outright: one of its terms or patterns, or, for a
-        question asking who, a name the knowledge base does not know (`asking` as typed)."""
+        question asking who, a name the knowledge base does not know (`asking` as typed).
+        The asker's introduction of themselves ("sales rep here") names no subject."""
+        vocabulary = self.analyzer.vocabulary
+        introduced = " ".join(words)
+        if vocabulary.introductions:
+            unintroduced = vocabulary.without_introductions(introduced)
+            if unintroduced != introduced:
+                words = unintroduced.split()
+                terms = self.analyzer.terms(words)
         for start, term in enumerate(terms):
             for sequence, position in self._subject_terms.get(term, ()):
                 if tuple(terms[start : start + len(sequence)]) == sequence:

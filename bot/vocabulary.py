@@ -39,6 +39,10 @@ class Vocabulary:
     stopwords: frozenset[str] = frozenset()
     # Capitalised words that name no person, customer or project (weekdays, months...).
     everyday_names: frozenset[str] = frozenset()
+    # How askers introduce themselves ("support agent here", "i'm a solutions engineer"):
+    # regular expressions over the normalised message. A job title there is who is asking,
+    # not what is asked about.
+    introductions: tuple[re.Pattern[str], ...] = ()
     _synonym_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _role_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _role_of: dict[str, str] = field(init=False, repr=False, compare=False)
@@ -90,6 +94,12 @@ class Vocabulary:
         if self._role_pattern is None:
             return normalized
         return self._role_pattern.sub(lambda found: self._role_of[found.group(1)], normalized)
+
+    def without_introductions(self, normalized: str) -> str:
+        """A normalised message with the asker's introduction of themselves left out."""
+        for pattern in self.introductions:
+            normalized = pattern.sub(" ", normalized)
+        return normalized
 
     def asks_who(self, collapsed: str) -> str | None:
         """How a normalised, role-collapsed question asks which role owns something:

@@ -631,6 +631,16 @@ def test_not_covered_file_refuses_a_broken_pattern(tmp_path: Path) -> None:
     assert "subject 'pay' suggests unknown topic 'missing-topic'" in messages
 
 
+def test_vocabulary_refuses_a_broken_introduction_pattern(tmp_path: Path) -> None:
+    write_kb(tmp_path, CSM_ENTRY)
+    (tmp_path / "vocabulary.yaml").write_text(
+        "introductions:\n  - '^\\w+ here\\b'\n  - '(unclosed'\n", encoding="utf-8"
+    )
+    problems = check_knowledge(tmp_path)
+    assert [problem.line for problem in problems] == [1]
+    assert problems[0].message.startswith("pattern '(unclosed'"), problems
+
+
 def test_not_covered_proper_names_must_be_true_or_false(tmp_path: Path) -> None:
     write_kb(tmp_path, CSM_ENTRY)
     (tmp_path / "not-covered.yaml").write_text(

@@ -111,6 +111,16 @@ def test_not_covered_wording_is_declined_by_its_subject(
     assert (match.id, match.subject and match.subject.id) == (None, subject)
 
 
+def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) -> None:
+    intro = matcher.match("sales rep here. cust wants a bigger plan, who pushes upsells")
+    assert (intro.owner, intro.subject) == ("both", None)
+    intro = matcher.match("i'm a solutions engineer on the deal, who runs the kickoff plan?")
+    assert intro.subject is None and intro.entry is not None
+    # A job title asked about is still declined, however the question opens.
+    asked = matcher.match("new csm here. what does a product manager do?")
+    assert asked.not_covered == "other-job-titles"
+
+
 @pytest.mark.parametrize(
     "question",
     [
