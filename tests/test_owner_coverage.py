@@ -42,7 +42,7 @@ ITEMS = [
     (SK, "Roles and Responsibilities of a PM", "budget estimation and cost planning", "pm"),
     (SK, "Goals and Objectives", "renewals", "both"),
     (SK, "Goals and Objectives", "upsells", "both"),
-    (SK, "Goals and Objectives", "cross-sells", "both"),
+    (SK, "Goals and Objectives", "cross-sells", "pm"),
     (SK, "Goals and Objectives", "the sales quota", "pm"),
     (SK, "Goals and Objectives", "success metrics tied to the customer's", "csm"),
     (SK, "Managerial Skills", "basic project management tasks", "csm"),
