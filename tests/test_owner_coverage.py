@@ -75,6 +75,7 @@ ITEMS = [
     (UD, "Skill Sets", "resolving issues that arise during a project", "pm"),
     (UD, "Impact on Business Success", "customer retention as the main business impact", "csm"),
     (SK, "Goals and Objectives", "customer retention", "both"),
+    (SK, "Goals and Objectives", "bringing in revenue and keeping customers", "both"),
     (UD, "Impact on Business Success", "brand advocacy", "csm"),
     (UD, "Impact on Business Success", "project success", "pm"),
     (UD, "Impact on Business Success", "operational efficiency", "pm"),
