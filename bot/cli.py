@@ -330,6 +330,7 @@ def _serve_app(
         worker.on_parent_stop(shutdown.request)
     curation = Curation.start(settings, library)
     app = None
+    replies_finished = True
     try:
         store = curation.store
         escalations = shared.escalations if shared else None
@@ -352,10 +353,22 @@ def _serve_app(
     finally:
         if app is not None:
             shutdown.request()  # also when serving ended another way: the same bounded stop
-            finish_listeners(app, shutdown.remaining())
+            replies_finished = finish_listeners(app, shutdown.remaining())
         curation.stop(shutdown.remaining())
     logging.getLogger(__name__).info("stopped")
+    if not replies_finished:
+        _exit_without_waiting_for_slack()
     return EXIT_OK
+
+
+def _exit_without_waiting_for_slack() -> None:
+    """Exit now, records already written: a reply thread still inside a slow Web API call
+    would otherwise hold the interpreter's exit until that call times out (Python joins
+    thread pools at exit), beyond the SHUTDOWN_TIMEOUT a deployment plans for."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_OK)
 
 
 def _fraction(text: str) -> float:

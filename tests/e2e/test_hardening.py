@@ -45,7 +45,9 @@ def own_app(env: dict[str, str] | None = None) -> Iterator[tuple[RunningApp, Fak
     with ExitStack() as stack:
         fake = stack.enter_context(FakeSlack())
         database = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "q.sqlite3"
-        app = RunningApp(fake.api_url, {"DATABASE_PATH": str(database), **(env or {})}).start()
+        # Replies still waiting on the slow Web API are not worth waiting for at the end.
+        settings = {"DATABASE_PATH": str(database), "SHUTDOWN_TIMEOUT": "1", **(env or {})}
+        app = RunningApp(fake.api_url, settings).start()
         stack.callback(app.stop)
         yield app, fake
 

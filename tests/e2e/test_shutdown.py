@@ -91,3 +91,24 @@ def test_stopping_refuses_new_connections_and_answers_the_ones_in_flight(
     output = app.output()
     assert app.process.returncode == 0, output
     assert len(fake_slack.calls_to("chat.postMessage")) == 1  # the reply in flight went out
+
+
+def test_a_reply_stuck_on_a_slow_slack_does_not_hold_the_stop(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    # Slack takes 8 s to answer the reply; the app is allowed 1 s to stop.
+    fake_slack.script("chat.postMessage", {"ok": True, "ts": "1.1"}, delay=8.0)
+    database = tmp_path / "q.sqlite3"
+    app = RunningApp(
+        fake_slack.api_url, {"DATABASE_PATH": str(database), "SHUTDOWN_TIMEOUT": "1"}
+    ).start()
+    assert app.process is not None
+    event = {"type": "app_mention", "user": "U1", "text": "csm skills", "ts": "1.000100",
+             "channel": "C1"}  # fmt: skip
+    assert app.send_event(event).status == 200
+    time.sleep(0.5)  # the reply is now waiting on Slack (the fake records it when it answers)
+    app.process.send_signal(signal.SIGTERM)
+    took = stop_took(app)
+    output = assert_stopped_with_every_record(app, took, database, 1)
+    assert took < 4, output  # not the 8 s the stuck call takes
+    assert "replies still waiting after the time allowed are dropped" in output
