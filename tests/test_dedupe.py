@@ -42,8 +42,8 @@ def test_the_store_decides_and_private_ids_are_hashed():
     state = FakeState()
     seen = Once(state, "message", 60)
     assert seen.first_time("D123", "1.1") is True
-    assert seen.first_time("D123", "1.1") is False
-    assert state.asked == ["message:hashed(D123|1.1)"] * 2
+    assert seen.first_time("D123", "1.1") is False  # this process's own repeat: not asked
+    assert state.asked == ["message:hashed(D123|1.1)"]
     events = Once(state, "event", 60, private=False)
     assert events.first_time("Ev1") is True
     assert state.asked[-1] == "event:Ev1"
@@ -63,6 +63,15 @@ def test_memory_stands_in_when_the_store_cannot_answer():
     assert seen.first_time("Ev1") is False  # the store is down: memory still knows it
     assert seen.first_time("Ev2") is True
     assert seen.first_time("Ev2") is False
+
+
+def test_a_first_time_decided_while_the_store_was_down_stays_decided():
+    state = FakeState()
+    seen = Once(state, "event", 60, private=False)
+    state.up = False
+    assert seen.first_time("Ev1") is True  # answered; the store never heard of it
+    state.up = True
+    assert seen.first_time("Ev1") is False  # Slack's retry: not answered twice
 
 
 def test_durable_keys_are_state_not_claims():

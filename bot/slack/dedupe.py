@@ -169,17 +169,17 @@ class Once:
 
     def first_time(self, *parts: str) -> bool:
         """True the first time these parts are seen (by anyone, when the store answers)."""
+        # A repeat this process has seen is a repeat whatever the store says: the first time
+        # may have been decided here alone, while the store could not answer.
+        if not self._memory.first_time(parts):
+            return False
         store = self._store
         if store is None:
-            return self._memory.first_time(parts)
+            return True
         name = self._namespace
         key = store.key(name, *parts) if self._private else ":".join((name, *parts))
         claimed = store.add_state(key, "true") if self._durable else store.claim(key, self._ttl)
-        if claimed is None:  # the store could not answer: this process's memory decides
-            return self._memory.first_time(parts)
-        if claimed:
-            self._memory.first_time(parts)  # remembered, in case the store fails later
-        return claimed
+        return True if claimed is None else claimed  # None: the store could not answer
 
 
 class StoredKeyMemory:
