@@ -15,12 +15,8 @@ from dotenv import load_dotenv
 
 from bot import __version__, evaluation
 from bot.answering import SURFACE_CLI, AnswerService, Library
-from bot.conversation import evaluate as followups
-from bot.conversation.service import ConversationService
-from bot.conversation.state import ConversationMemory, MemoryState
-from bot.curation import Curation, report
+from bot.curation import report
 from bot.curation.backends import StoreError
-from bot.curation.store import QuestionStore
 from bot.knowledge import (
     KnowledgeBase,
     KnowledgeError,
@@ -46,8 +42,12 @@ from bot.settings import (
 )
 
 if TYPE_CHECKING:
+    from bot.curation.store import QuestionStore
     from bot.slack.dedupe import KeyMemory
     from bot.slack.workers import Worker
+
+# Modules only some commands use are imported by those commands: `ask`, the first command a
+# new user runs, starts without the store, the conversation engine or Slack's libraries.
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 # What commands that only read the knowledge base leave unread (a bad value there is no concern).
@@ -87,9 +87,18 @@ def _load(settings: Settings) -> KnowledgeBase:
     return load_knowledge(settings.knowledge_dir, max_file_bytes=settings.knowledge_max_file_bytes)
 
 
+def _store_if_logging(args: argparse.Namespace, settings: Settings) -> QuestionStore | None:
+    """The question store when `--log` asks for one."""
+    if not args.log:
+        return None
+    from bot.curation.store import QuestionStore
+
+    return QuestionStore.from_settings(settings)
+
+
 def _ask(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
     knowledge = _load(settings)
-    store = QuestionStore.from_settings(settings) if args.log else None
+    store = _store_if_logging(args, settings)
     service = AnswerService(Library(knowledge), store)
     try:
         for number, question in enumerate(_questions(args, stdin)):
@@ -129,8 +138,11 @@ def _chat_lines(stdin: TextIO, out: TextIO) -> Iterable[str]:
 
 
 def _chat(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    from bot.conversation.service import ConversationService
+    from bot.conversation.state import ConversationMemory, MemoryState
+
     knowledge = _load(settings)
-    store = QuestionStore.from_settings(settings) if args.log else None
+    store = _store_if_logging(args, settings)
     memory = ConversationMemory(MemoryState(), settings.conversation_ttl)
     conversation = ConversationService(AnswerService(Library(knowledge), store), memory)
     rules = knowledge.companions.followups if knowledge.companions else None
@@ -160,6 +172,8 @@ def _chat(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Text
 
 def _eval_conversations(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """`eval` on conversation sets: follow-up turns answered with the expected entry."""
+    from bot.conversation import evaluate as followups
+
     knowledge = _load(settings)
     try:
         named = {str(path): followups.load_conversations(path) for path in args.files}
@@ -187,6 +201,8 @@ def _eval_conversations(args: argparse.Namespace, settings: Settings, out: TextI
 
 
 def _eval(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    from bot.conversation import evaluate as followups
+
     conversation_sets = [path for path in args.files if followups.is_conversation_set(path)]
     if conversation_sets:
         if len(conversation_sets) < len(args.files):
@@ -291,7 +307,7 @@ class _Shared(NamedTuple):
 def _serve_workers(settings: Settings, library: Library) -> int:
     """HTTP_WORKERS processes on one port: the port, the knowledge base and the store are
     checked here, once, before any worker starts (bot/slack/workers.py)."""
-    # Imported here, as the Slack app is: only `serve` needs them, and `ask` starts faster.
+    from bot.curation.store import QuestionStore
     from bot.slack.context import shared_escalations
     from bot.slack.guard import shared_replay_memory
     from bot.slack.workers import Workers, listening_socket
@@ -321,6 +337,7 @@ def _serve_app(
     """Run the Slack app in this process until stopped; as one of several HTTP `worker`s,
     on its inherited socket, stopping when its parent asks, with what the workers `shared`."""
     # Imported here: the offline commands must not need Slack's libraries to start quickly.
+    from bot.curation.loop import Curation
     from bot.slack.app import build_app
     from bot.slack.guard import stored_action_replays
     from bot.slack.server import Shutdown, finish_listeners, serve_http, serve_socket

@@ -33,8 +33,7 @@ from datetime import datetime, timedelta, timezone
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.curation.backends import SqlBackend, StoreError
-from bot.curation.store import open_backend, timestamp, utc_now
+from bot.curation.backends import SqlBackend, StoreError, timestamp, utc_now
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.matcher import Matcher
 from bot.settings import Settings
@@ -566,6 +565,9 @@ def run(args: argparse.Namespace, settings: Settings) -> str:
         if args.suggest:
             raise
         knowledge = None
+    # Imported here: the command line reads this module for `report`'s options at every start.
+    from bot.curation.store import open_backend
+
     backend = open_backend(settings)
     try:
         report = build_report(

@@ -38,10 +38,10 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from bot.curation.backends import WRITER_TIMEOUT, SqlBackend, StoreError
+from bot.curation.backends import WRITER_TIMEOUT, SqlBackend, StoreError, timestamp, utc_now
 from bot.matcher import Match
 from bot.settings import DEFAULT_RETENTION_DAYS, Settings
 
@@ -61,15 +61,6 @@ _QUICK_FAILURE = 0.1  # seconds: a failure this fast is a broken connection, not
 # (its database was locked, say). Such a vote is retried this long before it is refused.
 VOTE_PATIENCE = 60.0
 _VOTE_RETRY_EVERY = 1.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def timestamp(moment: datetime) -> str:
-    """The stored form of a time: UTC, ISO 8601, milliseconds; sorts correctly as text."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def hash_user(salt: str, user_id: str | None) -> str | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.answering import SURFACE_DM, AnswerService, Library
-from bot.curation import Curation
+from bot.curation.loop import Curation
 from bot.curation.reload import KnowledgeWatcher
 from bot.knowledge import KnowledgeBase, check_knowledge
 from bot.settings import Settings

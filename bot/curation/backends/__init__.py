@@ -30,6 +30,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
+from datetime import datetime, timezone
 from functools import cache
 from typing import Any
 
@@ -41,6 +42,16 @@ WRITER_TIMEOUT = 5.0
 POOL_SIZE = 8
 
 Row = Sequence[Any]
+
+
+def utc_now() -> datetime:
+    """The current time, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def timestamp(moment: datetime) -> str:
+    """The stored form of a time: UTC, ISO 8601, milliseconds; sorts correctly as text."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
 
 class StoreError(Exception):
