@@ -61,14 +61,13 @@ class WordPieces:
     """
 
     def __init__(self, pieces: Sequence[str]) -> None:
-        self.ids = {piece: number for number, piece in enumerate(pieces)}
+        self.ids = dict(zip(pieces, range(len(pieces)), strict=True))
         self.word_ids = lru_cache(maxsize=65536)(self._word_ids)
 
     def whole_words(self) -> frozenset[str]:
-        """The vocabulary's pieces that are whole words of letters: real words of the language."""
-        return frozenset(
-            piece for piece in self.ids if piece.isalpha() and not piece.startswith(CONTINUATION)
-        )
+        """The vocabulary's pieces that are whole words of letters: real words of the language
+        (a continuation piece, "##ing", is not all letters)."""
+        return frozenset(filter(str.isalpha, self.ids))
 
     def words(self, text: str) -> list[str]:
         """The text's words and punctuation marks, lowercased, accents folded."""
