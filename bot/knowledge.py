@@ -69,6 +69,7 @@ _VOCABULARY_KEYS = {
     "stopwords",
     "everyday_names",
     "introductions",
+    "back_references",
 }
 _ANSWER_KEYS = {"summary", "csm", "pm", "note"}
 _ARTICLE_KEYS = {"id", "title", "publisher", "file", "sections"}
@@ -805,6 +806,7 @@ class _Checker:
                 clean(word) for word in self.word_list(file, document, "everyday_names")
             ),
             introductions=tuple(self.patterns(file, document, "introductions")),
+            back_references=tuple(self.patterns(file, document, "back_references")),
         )
 
     def duties(self, path: Path, articles: dict[str, Article]) -> list[Duty]:

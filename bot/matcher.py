@@ -173,6 +173,8 @@ class Matcher:
         readings = [self.analyzer.terms(words)]
         asking = self._asking_sentence(question)
         focus = self.analyzer.normalize(asking) if asking else ""
+        if focus and self.analyzer.vocabulary.refers_back(focus):
+            focus = ""  # "is this right?": the context before it is the question
         if focus:
             # Context before the question can only help: the asking sentence is scored alone
             # too, and who-words and not-covered subjects are read in it alone.

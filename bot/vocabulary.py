@@ -43,6 +43,10 @@ class Vocabulary:
     # regular expressions over the normalised message. A job title there is who is asking,
     # not what is asked about.
     introductions: tuple[re.Pattern[str], ...] = ()
+    # Asking sentences that only point back at what came before ("is this right?" after a
+    # quoted claim, "which one should we pick?"): regular expressions over the normalised
+    # sentence. Such a message is read whole, its context being the question.
+    back_references: tuple[re.Pattern[str], ...] = ()
     _synonym_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _role_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _role_of: dict[str, str] = field(init=False, repr=False, compare=False)
@@ -100,6 +104,10 @@ class Vocabulary:
         for pattern in self.introductions:
             normalized = pattern.sub(" ", normalized)
         return normalized
+
+    def refers_back(self, normalized: str) -> bool:
+        """Whether a normalised asking sentence only points back at the message before it."""
+        return any(pattern.search(normalized) for pattern in self.back_references)
 
     def asks_who(self, collapsed: str) -> str | None:
         """How a normalised, role-collapsed question asks which role owns something:

@@ -111,6 +111,18 @@ def test_not_covered_wording_is_declined_by_its_subject(
     assert (match.id, match.subject and match.subject.id) == (None, subject)
 
 
+def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Matcher) -> None:
+    quoted = matcher.match("&gt; the pm is the one who trains the customers\nis this right?")
+    assert quoted.owner == "csm"
+    tools = matcher.match(
+        "We're evaluating ChurnZero vs Totango for the team. Which one should we pick?"
+    )
+    assert tools.not_covered == "tools"
+    # An asking sentence that stands on its own still leaves the context out.
+    context = matcher.match("We're evaluating ChurnZero for the team. What is a CSM?")
+    assert context.id == "csm-role"
+
+
 def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) -> None:
     intro = matcher.match("sales rep here. cust wants a bigger plan, who pushes upsells")
     assert (intro.owner, intro.subject) == ("both", None)
