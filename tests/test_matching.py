@@ -102,6 +102,8 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("roughly what pay bump comes with moving to csm", "pay"),
         ("what tooling do pms use", "tools"),
         ("acct manager vs csm, what's the difference", "other-job-titles"),
+        ("how often should a csm run qbrs", "practices"),
+        ("is there a template for the handoff from pm to csm?", "practices"),
     ],
 )
 def test_not_covered_wording_is_declined_by_its_subject(
