@@ -63,6 +63,7 @@ def test_a_strict_threshold_still_offers_the_closest_entry(knowledge: KnowledgeB
         "who replaced our old pm on the billing work",
         "which csm am i paired with",
         "what's our pm team working on",
+        "who is my new csm",
     ],
 )
 def test_someone_in_particular_at_our_company_is_not_covered(
@@ -146,6 +147,8 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         # "track" as a verb, a role's job description, and the customer's broken dashboard.
         "does the csm track project progress?",
         "what's in a csm's job description",
+        # The asker's new report, not someone to find.
+        "onboarding my new csm next week, what duties should i walk her through",
         "the customer's dashboard stopped working and they're upset, who do i loop in",
     ],
 )
