@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from operator import itemgetter
 
 from bot.knowledge import Duty, Entry, KnowledgeBase, Subject
 from bot.matching.analyzer import Analyzer, sentences
@@ -165,7 +166,7 @@ class Matcher:
         for terms in term_lists:
             for position, score in self.scorer.scores(self.scorer.query(terms)).items():
                 scores[position] = max(score, scores.get(position, 0.0))
-        return sorted(scores.items(), key=lambda item: item[1], reverse=True)
+        return sorted(scores.items(), key=itemgetter(1), reverse=True)
 
     def _decide(self, question: str) -> tuple[str, Decision]:
         normalized = self.analyzer.normalize(question)
