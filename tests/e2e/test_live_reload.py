@@ -11,7 +11,7 @@ from bot.settings import default_knowledge_dir
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.running_app import RunningApp
 
-NEW_PHRASING = "what happens at a quarterly business review"
+NEW_PHRASING = "what is an orbit keeper"  # answerable by no entry and no subject until added
 
 
 def answer_id(app: RunningApp, fake: FakeSlack) -> str | None:
