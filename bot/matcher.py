@@ -242,9 +242,21 @@ class Matcher:
         for position, patterns in self._subject_patterns:
             if patterns.search(collapsed):
                 return position
-        if asks_who and self._names_subject is not None and self.proper_names.find(asking):
+        if asks_who and self._names_subject is not None and self._names_where_asked(asking):
             return self._names_subject
         return None
+
+    def _names_where_asked(self, text: str) -> bool:
+        """Whether a sentence of `text` that asks who names someone unknown: "Northwind
+        escalated again. Who owns the relationship?" asks about the role, not about Northwind.
+        With no sentence asking on its own, the whole text counts."""
+        parts = sentences(text)
+        asking = [
+            part
+            for part in parts
+            if self.analyzer.asks_who(self._corrected(self.analyzer.normalize(part)))
+        ]
+        return any(self.proper_names.find(part) for part in asking or parts)
 
     def _to_match(self, question: str, normalized: str, decision: Decision) -> Match:
         knowledge = self.knowledge

@@ -64,6 +64,7 @@ def test_a_strict_threshold_still_offers_the_closest_entry(knowledge: KnowledgeB
         "which csm am i paired with",
         "what's our pm team working on",
         "who is my new csm",
+        "heard the Initech renewal is at risk :warning: who is working that account right now",
     ],
 )
 def test_someone_in_particular_at_our_company_is_not_covered(
@@ -83,6 +84,12 @@ def test_someone_in_particular_at_our_company_is_not_covered(
         # "our" and "my" alone do not make a question company-specific.
         ("does a pm on a big account track progress?", "pm"),
         ("our csm and pm keep duplicating work, who sorts that out?", "both"),
+        # A customer named in the story, not in the sentence that asks who.
+        (
+            "third escalation from Contoso this month :rotating_light: who owns the customer "
+            "relationship, csm or pm",
+            "csm",
+        ),
     ],
 )
 def test_questions_that_only_look_company_specific_get_their_owner(
