@@ -251,12 +251,15 @@ class Matcher:
         escalated again. Who owns the relationship?" asks about the role, not about Northwind.
         With no sentence asking on its own, the whole text counts."""
         parts = sentences(text)
+        named = [part for part in parts if self.proper_names.find(part)]
+        if not named:
+            return False  # the usual case, decided without reading any sentence twice
         asking = [
             part
             for part in parts
             if self.analyzer.asks_who(self._corrected(self.analyzer.normalize(part)))
         ]
-        return any(self.proper_names.find(part) for part in asking or parts)
+        return any(part in named for part in asking) if asking else True
 
     def _to_match(self, question: str, normalized: str, decision: Decision) -> Match:
         knowledge = self.knowledge

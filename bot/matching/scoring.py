@@ -138,11 +138,13 @@ class Scorer:
                 + tuning.fuzzy_weight * similarity / 100
             )
         )
-        best: dict[int, float] = {}
-        for document, score in zip(documents.tolist(), scores.tolist(), strict=True):
-            if score > best.get(document, 0.0):
-                best[document] = score
-        return best
+        # Each document's best score: in ascending order, a document's later (higher) score
+        # overwrites its earlier ones as the dict is built.
+        scored = scores > 0
+        order = np.argsort(scores[scored], kind="stable")
+        return dict(
+            zip(documents[scored][order].tolist(), scores[scored][order].tolist(), strict=True)
+        )
 
     @staticmethod
     def without_roles(query: Query) -> Query:
