@@ -128,6 +128,8 @@ def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Ma
         "We're evaluating ChurnZero vs Totango for the team. Which one should we pick?"
     )
     assert tools.not_covered == "tools"
+    jira = matcher.match("I need a sprint board in Jira for our first project. How do I do that?")
+    assert jira.not_covered == "tools"
     # An asking sentence that stands on its own still leaves the context out.
     context = matcher.match("We're evaluating ChurnZero for the team. What is a CSM?")
     assert context.id == "csm-role"

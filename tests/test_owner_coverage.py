@@ -54,6 +54,8 @@ ITEMS = [
     (SK, "Measure of Success", "the customer's return on investment", "csm"),
     (SK, "Measure of Success", "client renewals as the measure of success", "pm"),
     (SK, "Longevity of Time", "most of the actions near the end of the customer lifecycle", "pm"),
+    (SK, "Longevity of Time", "being there at the start of a customer relationship", "both"),
+    (SK, "That's a Wrap", "being whom customers turn to at renewal time", "pm"),
     (SK, "That's a Wrap", "working together as a team", "both"),
     (UD, "Understanding the Roles", "making sure customers get value from the product", "csm"),
     (UD, "Understanding the Roles", "addressing customer concerns", "csm"),
