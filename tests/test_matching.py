@@ -107,6 +107,12 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("is there an internal transfer process from cs to the pm team", "hiring-and-careers"),
         ("can an intern switch from pm track to csm track", "hiring-and-careers"),
         ("can you draft a job description for a pm", "hiring-and-careers"),
+        (
+            "hiring mgr here - what should i put in a job description for a csm role",
+            "hiring-and-careers",
+        ),
+        ("can a csm switch to the pm track internally?", "hiring-and-careers"),
+        ("what's the average tenure of a csm before they burn out", "work-arrangements"),
         ("roughly what pay bump comes with moving to csm", "pay"),
         ("what tooling do pms use", "tools"),
         ("acct manager vs csm, what's the difference", "other-job-titles"),
@@ -156,6 +162,7 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         # "track" as a verb, a role's job description, and the customer's broken dashboard.
         "does the csm track project progress?",
         "what's in a csm's job description",
+        "thinking of moving to the cs side, what makes someone good at it skill-wise",
         # The asker's new report, not someone to find.
         "onboarding my new csm next week, what duties should i walk her through",
         "the customer's dashboard stopped working and they're upset, who do i loop in",
