@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge import OWNERS
+from bot.knowledge import OWNERS, load_plain_yaml
 from bot.matcher import Match, Matcher
 
 TOPIC, WHO, OFFTOPIC, HARDNEG = "topic", "who", "offtopic", "hardneg"
@@ -73,7 +73,7 @@ def got_label(match: Match) -> str:
 def load_cases(path: Path) -> list[Case]:
     """A YAML list of {q, kind, expect | owner}; raises CaseError naming the bad item."""
     try:
-        items = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        items = load_plain_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise CaseError(f"{path}: cannot read the questions: {error}") from error
     if not isinstance(items, list):

@@ -19,7 +19,7 @@ import yaml
 from bot.answering import SURFACE_CLI, AnswerService, Library
 from bot.conversation.service import ConversationService
 from bot.conversation.state import ConversationMemory, MemoryState
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import KnowledgeBase, load_plain_yaml
 
 # (conversation key, message) -> the entry id answered, or None when the bot abstained.
 Answerer = Callable[[str, str], "str | None"]
@@ -94,7 +94,7 @@ class FollowUpScore:
 def is_conversation_set(path: Path) -> bool:
     """Whether a YAML file is a conversation set (items with `turns`), not a question set."""
     try:
-        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        document = load_plain_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return False
     return (
@@ -107,7 +107,7 @@ def is_conversation_set(path: Path) -> bool:
 
 def load_conversations(path: Path) -> list[list[Turn]]:
     """Read a conversation set; raises ValueError naming the first malformed conversation."""
-    document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    document = load_plain_yaml(Path(path).read_text(encoding="utf-8"))
     conversations = []
     for number, item in enumerate(document or [], start=1):
         turns = item.get("turns") if isinstance(item, dict) else None
