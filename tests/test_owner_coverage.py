@@ -96,6 +96,8 @@ SITUATIONS = [
     ("who gathers feedback from customers?", "csm"),
     ("who drives product adoption?", "csm"),
     ("who owns renewals?", "both"),
+    ("who goes after cross-sell opportunities?", "pm"),
+    ("upsells and cross-sells, who is responsible?", "both"),
 ]
 
 
