@@ -228,11 +228,11 @@ class Matcher:
         question asking who, a name the knowledge base does not know (`asking` as typed).
         The asker's introduction of themselves ("sales rep here") names no subject."""
         vocabulary = self.analyzer.vocabulary
-        introduced = " ".join(words)
         if vocabulary.introductions:
-            unintroduced = vocabulary.without_introductions(introduced)
-            if unintroduced != introduced:
-                words = unintroduced.split()
+            text = " ".join(words)
+            asked = vocabulary.without_introductions(text)
+            if asked != text:
+                words = asked.split()
                 terms = self.analyzer.terms(words)
         for start, term in enumerate(terms):
             for sequence, position in self._subject_terms.get(term, ()):
