@@ -115,6 +115,7 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("what's the average tenure of a csm before they burn out", "work-arrangements"),
         ("roughly what pay bump comes with moving to csm", "pay"),
         ("what tooling do pms use", "tools"),
+        ("what's a good tool for tracking renewals", "tools"),
         ("acct manager vs csm, what's the difference", "other-job-titles"),
         ("how often should a csm run qbrs", "practices"),
         ("is there a template for the handoff from pm to csm?", "practices"),
@@ -158,6 +159,7 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "churn came up at the all hands, whose work keeps customers around?",
         # A customer's tool and a customer success program are the articles' own subjects.
         "customer's new starters need a session on how to use the tool, who runs it",
+        "the customer has had the tool for 6 months and sees no value, who helps them get more out of it",
         "for a good customer success program do we need a csm or a pm or both",
         # "track" as a verb, a role's job description, and the customer's broken dashboard.
         "does the csm track project progress?",
