@@ -113,6 +113,7 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ),
         ("can a csm switch to the pm track internally?", "hiring-and-careers"),
         ("what's the average tenure of a csm before they burn out", "work-arrangements"),
+        ("what hours do csms usually work, are they ever on call?", "work-arrangements"),
         ("roughly what pay bump comes with moving to csm", "pay"),
         ("what tooling do pms use", "tools"),
         ("what's a good tool for tracking renewals", "tools"),
@@ -147,6 +148,8 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
     assert (intro.owner, intro.subject) == ("both", None)
     intro = matcher.match("i'm a solutions engineer on the deal, who runs the kickoff plan?")
     assert intro.subject is None and intro.entry is not None
+    intro = matcher.match("new customer success manager here, who handles onboarding")
+    assert (intro.subject, intro.owner) == (None, "csm")
     # A job title asked about is still declined, however the question opens.
     asked = matcher.match("new csm here. what does a product manager do?")
     assert asked.not_covered == "other-job-titles"
@@ -167,6 +170,9 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "thinking of moving to the cs side, what makes someone good at it skill-wise",
         # The asker's new report, not someone to find.
         "onboarding my new csm next week, what duties should i walk her through",
+        "my new csm is struggling a bit, what skills matter most for her role",
+        # Calls with a client, not being on call.
+        "tl;dr csm vs pm? our client keeps mixing them up on calls",
         "the customer's dashboard stopped working and they're upset, who do i loop in",
     ],
 )
