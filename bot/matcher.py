@@ -174,14 +174,19 @@ class Matcher:
         readings = [self.analyzer.terms(words)]
         asking = self._asking_sentence(question)
         focus = self.analyzer.normalize(asking) if asking else ""
+        pointing_back = ""
         if focus and self.analyzer.vocabulary.refers_back(focus):
-            focus = ""  # "is this right?": the context before it is the question
+            pointing_back, focus = focus, ""  # "is this right?": the context is the question
         if focus:
             # Context before the question can only help: the asking sentence is scored alone
             # too, and who-words and not-covered subjects are read in it alone.
             words = self._corrected(focus)
             readings.append(self.analyzer.terms(words))
         asks_who = self.analyzer.asks_who(words)
+        if not asks_who and pointing_back:
+            # "my boss says renewals are how a PM is judged. is that right?" asks yes or no
+            # about a claim naming a role: the opener is in the last sentence, the role before.
+            asks_who = self.analyzer.asks_who(self._corrected(pointing_back) + words)
         ranked = self._ranked(*readings)
         if asks_who or self._best_duty_score(ranked) >= self.tuning.duty_without_who:
             # Only then can a duty answer: meaning is not computed for nothing.

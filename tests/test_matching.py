@@ -136,6 +136,9 @@ def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Ma
         "We're evaluating ChurnZero vs Totango for the team. Which one should we pick?"
     )
     assert tools.not_covered == "tools"
+    # A yes/no question about a claim naming a role asks who owns what the claim is about.
+    claim = matcher.match("my lead says renewals are how a pm gets judged. is that right?")
+    assert (claim.owner, claim.duty and claim.duty.id) == ("pm", "renewals-success-marker")
     jira = matcher.match("I need a sprint board in Jira for our first project. How do I do that?")
     assert jira.not_covered == "tools"
     # An asking sentence that stands on its own still leaves the context out.
