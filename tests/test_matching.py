@@ -129,6 +129,19 @@ def test_not_covered_wording_is_declined_by_its_subject(
     assert (match.id, match.subject and match.subject.id) == (None, subject)
 
 
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        ("as the new pm, is it on me to keep the project inside its budget?", "pm"),
+        ("i just started as a csm, am i the one who trains the customer team", "csm"),
+    ],
+)
+def test_asking_whether_a_task_is_ones_own_asks_who_owns_it(
+    matcher: Matcher, question: str, owner: str
+) -> None:
+    assert matcher.match(question).owner == owner
+
+
 def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Matcher) -> None:
     quoted = matcher.match("&gt; the pm is the one who trains the customers\nis this right?")
     assert quoted.owner == "csm"
