@@ -154,6 +154,13 @@ def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Ma
     assert (claim.owner, claim.duty and claim.duty.id) == ("pm", "renewals-success-marker")
     jira = matcher.match("I need a sprint board in Jira for our first project. How do I do that?")
     assert jira.not_covered == "tools"
+    locked_out = matcher.match(
+        "my password expired this morning and I'm locked out. Who handles that?"
+    )
+    assert (locked_out.id, locked_out.subject and locked_out.subject.id) == (
+        None,
+        "everyday-requests",
+    )
     # An asking sentence that stands on its own still leaves the context out.
     context = matcher.match("We're evaluating ChurnZero for the team. What is a CSM?")
     assert context.id == "csm-role"
