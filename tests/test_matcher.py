@@ -33,6 +33,8 @@ ROLE_PAIRS = [
 
 OFF_TOPIC = [
     "what's the weather",
+    # Who-questions that share a word or two with a duty but mean none (the meaning veto).
+    "who should i report a phishing email to",
     "what's the weather like in Paris today?",
     "reset my password",
     "how do I reset my password",

@@ -95,7 +95,13 @@ def meaning_of(closeness: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_meaning_re_ranks_duties_but_never_lifts_them_above_the_best_duty_score():
-    tuning = replace(DEFAULT_TUNING, meaning_weight=0.5, meaning_floor=0.2, meaning_ceiling=0.9)
+    tuning = replace(
+        DEFAULT_TUNING,
+        meaning_weight=0.5,
+        meaning_floor=0.2,
+        meaning_ceiling=0.9,
+        meaning_veto_score=0.0,  # the veto has a test of its own
+    )
     # Position 0 is an entry; 1 and 2 are duties: 1 fits by words, 2 by meaning.
     ranked = [(0, 70.0), (1, 60.0), (2, 40.0)]
     result = rank_duties_by_meaning(ranked, meaning_of({1: 0.3, 2: 0.9}), tuning)
@@ -111,6 +117,15 @@ def test_meaning_re_ranks_duties_but_never_lifts_them_above_the_best_duty_score(
     assert found[5] == 35.0
     # Without duties there is nothing to re-rank.
     assert rank_duties_by_meaning(ranked, meaning_of({}), tuning) == ranked
+
+
+def test_a_weak_duty_far_in_meaning_cannot_answer():
+    tuning = replace(DEFAULT_TUNING, meaning_veto_score=40.0, meaning_veto_cosine=0.75)
+    # 1: weak by words and far in meaning; 2: weak by words but close; 3: strong by words.
+    ranked = [(0, 50.0), (3, 45.0), (1, 35.0), (2, 30.0)]
+    kept = dict(rank_duties_by_meaning(ranked, meaning_of({1: 0.5, 2: 0.9, 3: 0.5}), tuning))
+    assert 1 not in kept
+    assert 2 in kept and 3 in kept and kept[0] == 50.0
 
 
 def test_embedding_one_text_or_many_gives_the_same_vector(vectors):

@@ -221,8 +221,13 @@ def rank_duties_by_meaning(
     blended = (1 - tuning.meaning_weight) * lexical + tuning.meaning_weight * meaning
     keep = (blended > 0) | (lexical > 0)
     blend_of = dict(zip(positions[keep].tolist(), blended[keep].tolist(), strict=True))
-    capped = np.minimum(blended[keep], lexical.max()).tolist()
-    scores.update(zip(blend_of, capped, strict=True))
+    capped = np.minimum(blended[keep], lexical.max())
+    scores.update(zip(blend_of, capped.tolist(), strict=True))
+    # A duty that fits only weakly must also be close in meaning: "who handles security
+    # incidents?" shares a word or two with some duty's examples, but means none of them.
+    unlikely = (capped < tuning.meaning_veto_score) & (closeness[keep] < tuning.meaning_veto_cosine)
+    for position in positions[keep][unlikely].tolist():
+        del scores[position]
     # Sorted on (score, blend) tuples built in one pass: cheaper than a key function per item.
     keyed = [(score, blend_of.get(position, score), position) for position, score in scores.items()]
     keyed.sort(key=_SCORE_THEN_BLEND, reverse=True)

@@ -70,6 +70,10 @@ class Tuning:
     # Cosine similarities are read on this scale: at the floor or below, 0; at the ceiling, 100.
     meaning_floor: float = 0.2
     meaning_ceiling: float = 0.9
+    # A duty scoring under this can answer only when the question's closest example of it is
+    # at least this close in meaning (cosine): a weak word match alone is not a duty.
+    meaning_veto_score: float = 40.0
+    meaning_veto_cosine: float = 0.75
 
     # --- roles --------------------------------------------------------------------------------
     # A question about one role should not be answered by the entry about the other role.
