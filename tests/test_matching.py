@@ -114,6 +114,8 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("can a csm switch to the pm track internally?", "hiring-and-careers"),
         ("what's the average tenure of a csm before they burn out", "work-arrangements"),
         ("what hours do csms usually work, are they ever on call?", "work-arrangements"),
+        ("how big should a cs team be for 200 customers", "work-arrangements"),
+        ("what's the typical pay for a csm", "pay"),
         ("roughly what pay bump comes with moving to csm", "pay"),
         ("what tooling do pms use", "tools"),
         ("what's a good tool for tracking renewals", "tools"),
@@ -196,6 +198,9 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "my new csm is struggling a bit, what skills matter most for her role",
         # Calls with a client, not being on call.
         "tl;dr csm vs pm? our client keeps mixing them up on calls",
+        # A big account and a project's headcount are not team sizes.
+        "renewal is coming up for a big account in q3, who do i involve",
+        "we need headcount lined up for the warehouse project, who allocates people",
         "the customer's dashboard stopped working and they're upset, who do i loop in",
     ],
 )
