@@ -136,6 +136,8 @@ def test_not_covered_wording_is_declined_by_its_subject(
     [
         ("as the new pm, is it on me to keep the project inside its budget?", "pm"),
         ("i just started as a csm, am i the one who trains the customer team", "csm"),
+        # A fragment naming only the roles asks about what the message said before it.
+        ("feeling for the client's pain points - csm skill or pm skill?", "csm"),
     ],
 )
 def test_asking_whether_a_task_is_ones_own_asks_who_owns_it(
