@@ -156,9 +156,13 @@ class Evaluation:
 
 def evaluate(matcher: Matcher, cases: Iterable[Case]) -> Evaluation:
     """Match every case and count what came out right."""
+    return tally((case, matcher.match(case.question)) for case in cases)
+
+
+def tally(matched: Iterable[tuple[Case, Match]]) -> Evaluation:
+    """Count what came out right, for cases matched already."""
     result = Evaluation()
-    for case in cases:
-        match = matcher.match(case.question)
+    for case, match in matched:
         result.total[case.kind] += 1
         if case.kind == WHO and match.owner:
             result.owner_answers += 1
