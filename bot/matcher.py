@@ -233,10 +233,12 @@ class Matcher:
         question asking who, a name the knowledge base does not know (`asking` as typed).
         The asker's introduction of themselves ("sales rep here") names no subject."""
         vocabulary = self.analyzer.vocabulary
+        introduced: frozenset[str] = frozenset()  # the words of the introduction, if any
         if vocabulary.introductions:
             text = " ".join(words)
             asked = vocabulary.without_introductions(text)
             if asked != text:
+                introduced = frozenset(words) - frozenset(asked.split())
                 words = asked.split()
                 terms = self.analyzer.terms(words)
         for start, term in enumerate(terms):
@@ -247,16 +249,25 @@ class Matcher:
         for position, patterns in self._subject_patterns:
             if patterns.search(collapsed):
                 return position
-        if asks_who and self._names_subject is not None and self._names_where_asked(asking):
+        if (
+            asks_who
+            and self._names_subject is not None
+            and self._names_where_asked(asking, introduced)
+        ):
             return self._names_subject
         return None
 
-    def _names_where_asked(self, text: str) -> bool:
+    def _names_where_asked(self, text: str, introduced: frozenset[str]) -> bool:
         """Whether a sentence of `text` that asks who names someone unknown: "Northwind
         escalated again. Who owns the relationship?" asks about the role, not about Northwind.
-        With no sentence asking on its own, the whole text counts."""
+        With no sentence asking on its own, the whole text counts. Capitalised words of the
+        asker's introduction ("Solutions Engineer here") name no one."""
+
+        def names(part: str) -> list[str]:
+            return [name for name in self.proper_names.find(part) if name.lower() not in introduced]
+
         parts = sentences(text)
-        named = [part for part in parts if self.proper_names.find(part)]
+        named = [part for part in parts if names(part)]
         if not named:
             return False  # the usual case, decided without reading any sentence twice
         asking = [

@@ -177,6 +177,9 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
     assert intro.subject is None and intro.entry is not None
     intro = matcher.match("new customer success manager here, who handles onboarding")
     assert (intro.subject, intro.owner) == (None, "csm")
+    # Capitalised, the title is not taken for the name of someone at the company either.
+    intro = matcher.match("Solutions Engineer here, who owns onboarding?")
+    assert (intro.subject, intro.owner) == (None, "csm")
     # A job title asked about is still declined, however the question opens.
     asked = matcher.match("new csm here. what does a product manager do?")
     assert asked.not_covered == "other-job-titles"
