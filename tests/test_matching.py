@@ -136,6 +136,11 @@ def test_not_covered_wording_is_declined_by_its_subject(
     [
         ("as the new pm, is it on me to keep the project inside its budget?", "pm"),
         ("i just started as a csm, am i the one who trains the customer team", "csm"),
+        # "is that normal?" points back to a claim about whose task something is.
+        (
+            "i'm a csm and the pm wants me to write the budget plan for the migration. is that normal?",
+            "pm",
+        ),
     ],
 )
 def test_asking_whether_a_task_is_ones_own_asks_who_owns_it(
@@ -239,3 +244,21 @@ def test_sentences_end_at_punctuation_dashes_and_emoji_between_words(
 def test_context_before_an_emoji_does_not_hide_the_question(matcher: Matcher) -> None:
     match = matcher.match("just joined the onboarding team :wave: what exactly is a CSM?")
     assert match.id == "csm-role"
+
+
+@pytest.mark.parametrize(
+    ("question", "duty"),
+    [
+        ("which role tends to refer training requests to someone else", "training-referral"),
+        ("a client asked the pm for a training, who should run it", "customer-training"),
+        ("who puts new information systems in place at a company", "information-systems"),
+        ("who helps the client set up our software", "implementation"),
+    ],
+)
+def test_what_smartkarrot_says_of_the_pm_stays_apart_from_the_shared_duty(
+    matcher: Matcher, question: str, duty: str
+) -> None:
+    """A PM passing training requests on is not training, and SmartKarrot's PM definition
+    (information systems) is not setting up our product for a customer."""
+    match = matcher.match(question)
+    assert match.duty is not None and match.duty.id == duty
