@@ -262,3 +262,20 @@ def test_what_smartkarrot_says_of_the_pm_stays_apart_from_the_shared_duty(
     (information systems) is not setting up our product for a customer."""
     match = matcher.match(question)
     assert match.duty is not None and match.duty.id == duty
+
+
+@pytest.mark.parametrize(
+    ("question", "owner", "duty"),
+    [
+        ("who brings in recurring revenue by keeping customers happy", "csm", "recurring-revenue"),
+        ("who's meant to bring in revenue, csm or pm", "both", "revenue-and-customers"),
+        ("which role contributes to the company's success overall", "both", "company-success"),
+    ],
+)
+def test_recurring_revenue_is_the_csms_while_revenue_and_success_are_shared(
+    matcher: Matcher, question: str, owner: str, duty: str
+) -> None:
+    """Unveiling the Dynamics ties recurring revenue to the CSM through retention; revenue in
+    general (SmartKarrot) and the company's overall success (Unveiling) belong to both."""
+    match = matcher.match(question)
+    assert (match.owner, match.duty and match.duty.id) == (owner, duty)
