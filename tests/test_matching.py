@@ -141,6 +141,11 @@ def test_not_covered_wording_is_declined_by_its_subject(
             "i'm a csm and the pm wants me to write the budget plan for the migration. is that normal?",
             "pm",
         ),
+        # "who picks that up?" points back to the request told before it.
+        (
+            "a customer wants a training for their support team next month. who picks that up?",
+            "csm",
+        ),
     ],
 )
 def test_asking_whether_a_task_is_ones_own_asks_who_owns_it(
@@ -270,12 +275,19 @@ def test_what_smartkarrot_says_of_the_pm_stays_apart_from_the_shared_duty(
         ("who brings in recurring revenue by keeping customers happy", "csm", "recurring-revenue"),
         ("who's meant to bring in revenue, csm or pm", "both", "revenue-and-customers"),
         ("which role contributes to the company's success overall", "both", "company-success"),
+        ("is selling on the csm or the pm", "both", "selling"),
+        (
+            "which role brings a real-time sales approach to existing customers",
+            "csm",
+            "real-time-sales",
+        ),
     ],
 )
-def test_recurring_revenue_is_the_csms_while_revenue_and_success_are_shared(
+def test_revenue_and_selling_split_as_the_articles_do(
     matcher: Matcher, question: str, owner: str, duty: str
 ) -> None:
     """Unveiling the Dynamics ties recurring revenue to the CSM through retention; revenue in
-    general (SmartKarrot) and the company's overall success (Unveiling) belong to both."""
+    general (SmartKarrot) and the company's overall success (Unveiling) belong to both, and so
+    does selling: the CSM's real-time sales approach, the PM's quota (SmartKarrot)."""
     match = matcher.match(question)
     assert (match.owner, match.duty and match.duty.id) == (owner, duty)
