@@ -258,10 +258,12 @@ class Matcher:
         return None
 
     def _names_where_asked(self, text: str, introduced: frozenset[str]) -> bool:
-        """Whether a sentence of `text` that asks who names someone unknown: "Northwind
-        escalated again. Who owns the relationship?" asks about the role, not about Northwind.
-        With no sentence asking on its own, the whole text counts. Capitalised words of the
-        asker's introduction ("Solutions Engineer here") name no one."""
+        """Whether the last sentence of `text` that asks who names someone unknown: "Northwind
+        escalated again. Who owns the relationship?" asks about the role, not about Northwind,
+        and so does "Lindqvist's kickoff is next week and nobody knows who's doing what. who
+        organizes the project team?": the last who is the question. With no sentence asking
+        on its own, the whole text counts. Capitalised words of the asker's introduction
+        ("Solutions Engineer here") name no one."""
 
         def names(part: str) -> list[str]:
             return [name for name in self.proper_names.find(part) if name.lower() not in introduced]
@@ -275,7 +277,7 @@ class Matcher:
             for part in parts
             if self.analyzer.asks_who(self._corrected(self.analyzer.normalize(part)))
         ]
-        return any(part in named for part in asking) if asking else True
+        return asking[-1] in named if asking else True
 
     def _to_match(self, question: str, normalized: str, decision: Decision) -> Match:
         knowledge = self.knowledge

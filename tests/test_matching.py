@@ -90,6 +90,12 @@ def test_someone_in_particular_at_our_company_is_not_covered(
             "relationship, csm or pm",
             "csm",
         ),
+        # ... or in an earlier sentence that also says "who": the last one asks.
+        (
+            "Initech signed last week and everyone asks who is doing what. who runs the "
+            "onboarding for a new customer",
+            "csm",
+        ),
     ],
 )
 def test_questions_that_only_look_company_specific_get_their_owner(
@@ -164,6 +170,9 @@ def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Ma
     # A yes/no question about a claim naming a role asks who owns what the claim is about.
     claim = matcher.match("my lead says renewals are how a pm gets judged. is that right?")
     assert (claim.owner, claim.duty and claim.duty.id) == ("pm", "renewals-success-marker")
+    # So does a guess at the role ("that's the pm right?").
+    guess = matcher.match("one of these roles has a sales quota to hit. that's the pm right?")
+    assert (guess.owner, guess.duty and guess.duty.id) == ("pm", "sales-quota")
     # So does a fragment naming only the two roles.
     fragment = matcher.match("feeling for the client's pain points - csm skill or pm skill?")
     assert fragment.owner == "csm"
