@@ -120,6 +120,9 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("can a csm switch to the pm track internally?", "hiring-and-careers"),
         ("what's the average tenure of a csm before they burn out", "work-arrangements"),
         ("what hours do csms usually work, are they ever on call?", "work-arrangements"),
+        ("who's on call for outages at night, csm or pm", "work-arrangements"),
+        ("how many people does a cs team usually have", "work-arrangements"),
+        ("my direct deposit is missing, who in payroll do i ask", "everyday-requests"),
         ("how big should a cs team be for 200 customers", "work-arrangements"),
         ("what's the typical pay for a csm", "pay"),
         ("roughly what pay bump comes with moving to csm", "pay"),
@@ -170,6 +173,11 @@ def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Ma
     # A yes/no question about a claim naming a role asks who owns what the claim is about.
     claim = matcher.match("my lead says renewals are how a pm gets judged. is that right?")
     assert (claim.owner, claim.duty and claim.duty.id) == ("pm", "renewals-success-marker")
+    # A short who-sentence about a pronoun points back too.
+    pronoun = matcher.match(
+        "the project shipped on time and met its goals. whose win does that reflect, csm or pm"
+    )
+    assert (pronoun.owner, pronoun.duty and pronoun.duty.id) == ("pm", "project-success")
     # So does a guess at the role ("that's the pm right?").
     guess = matcher.match("one of these roles has a sales quota to hit. that's the pm right?")
     assert (guess.owner, guess.duty and guess.duty.id) == ("pm", "sales-quota")
@@ -226,6 +234,7 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         # A big account and a project's headcount are not team sizes.
         "renewal is coming up for a big account in q3, who do i involve",
         "we need headcount lined up for the warehouse project, who allocates people",
+        "how many people should go on the migration project and for how long, who decides that",
         "the customer's dashboard stopped working and they're upset, who do i loop in",
     ],
 )
