@@ -209,6 +209,9 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
     # Capitalised, the title is not taken for the name of someone at the company either.
     intro = matcher.match("Solutions Engineer here, who owns onboarding?")
     assert (intro.subject, intro.owner) == (None, "csm")
+    # Signing off with a title counts too.
+    intro = matcher.match("who owns onboarding for new customers? support agent, just started")
+    assert (intro.subject, intro.owner) == (None, "csm")
     # A job title asked about is still declined, however the question opens.
     asked = matcher.match("new csm here. what does a product manager do?")
     assert asked.not_covered == "other-job-titles"
@@ -236,6 +239,8 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "renewal is coming up for a big account in q3, who do i involve",
         "we need headcount lined up for the warehouse project, who allocates people",
         "how many people should go on the migration project and for how long, who decides that",
+        # Working with the CSM on one's accounts, not looking for someone in particular.
+        "new pm here, how should i work with the csm on my accounts",
         # A business review told as the scene, not asked about.
         "the customer complained in the QBR about adoption, who follows up",
         "the customer's dashboard stopped working and they're upset, who do i loop in",
