@@ -132,6 +132,7 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("how often should a csm run qbrs", "practices"),
         ("is there a template for the handoff from pm to csm?", "practices"),
         ("how often should we hold QBRs with a customer", "practices"),
+        ("who runs QBRs, csm or pm", "practices"),
     ],
 )
 def test_not_covered_wording_is_declined_by_its_subject(
@@ -243,6 +244,7 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "new pm here, how should i work with the csm on my accounts",
         # A business review told as the scene, not asked about.
         "the customer complained in the QBR about adoption, who follows up",
+        "QBR with a big account next tues and they want to see their ROI. who should own that convo",
         "the customer's dashboard stopped working and they're upset, who do i loop in",
     ],
 )
