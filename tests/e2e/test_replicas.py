@@ -151,6 +151,22 @@ def test_a_click_replayed_to_every_replica_acts_once(replicas, fake_slack):
     assert len(settle(fake_slack, "response_url")) == 1
 
 
+def test_an_event_replayed_to_every_replica_answers_once(replicas, fake_slack, database_url):
+    """The same signed mention replayed to each replica is answered and recorded once: its
+    signature is remembered only in each replica's memory, but its event id is claimed in the
+    store, so the other replicas acknowledge it and do nothing."""
+    marker = unique("replayed")
+    body = signed_event(mention(f"what does a pm do {marker}"), unique("Ev"))
+    headers = sign(body)
+    acks = [app.post(body, "application/json", headers) for app in replicas]
+    assert [(ack.status, ack.body) for ack in acks] == [(200, "")] * REPLICAS
+    assert len(settle(fake_slack)) == 1
+    sql = "SELECT count(*) FROM questions WHERE question LIKE %s"
+    assert wait_for_count(database_url, 1, sql, f"%{marker}%") == 1
+    time.sleep(0.5)  # would a duplicate record arrive?
+    assert count(database_url, sql, f"%{marker}%") == 1
+
+
 def test_a_vote_on_another_replica_counts(replicas, fake_slack, database_url):
     answer = (
         replicas[0].send_command("what does a csm do all day", fake_slack.response_url()).json()
