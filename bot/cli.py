@@ -339,7 +339,7 @@ def _serve_app(
     # Imported here: the offline commands must not need Slack's libraries to start quickly.
     from bot.curation.loop import Curation
     from bot.slack.app import build_app
-    from bot.slack.guard import stored_action_replays
+    from bot.slack.guard import stored_action_replays, stored_command_replays
     from bot.slack.server import Shutdown, finish_listeners, serve_http, serve_socket
 
     shutdown = Shutdown(settings.shutdown_timeout).install()
@@ -365,6 +365,7 @@ def _serve_app(
                 listener=worker.listener if worker else None,
                 replays=shared.replays if shared else None,
                 action_replays=stored_action_replays(store) if store is not None else None,
+                command_replays=stored_command_replays(store) if store is not None else None,
                 ready=worker.ready if worker else None,
             )
     finally:

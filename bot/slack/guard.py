@@ -17,8 +17,8 @@ from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
 
-from bot.curation.store import SharedState
-from bot.slack.dedupe import KeyMemory, SeenSet, SharedSeenSet, StoredKeyMemory
+from bot.curation.store import QuestionStore, SharedState
+from bot.slack.dedupe import KeyMemory, Once, SeenSet, SharedSeenSet, StoredKeyMemory
 from bot.slack.throttle import ThrottledLog
 
 logger = logging.getLogger(__name__)
@@ -45,11 +45,27 @@ def shared_replay_memory() -> KeyMemory:
 def stored_action_replays(store: SharedState) -> KeyMemory:
     """The signatures of button clicks and other interactions, remembered in the store: a
     replay may reach another replica than the original did, and a click acts (it posts a
-    share, records a vote). Only interactions: they come at a person's pace, while a claim in
-    the database for every slash command and event would slow every acknowledgement."""
+    share, records a vote). They come at a person's pace, so the claim costs little; events
+    are not claimed here (their event id is, in bot/slack/app.py), slash commands only on
+    PostgreSQL (`stored_command_replays`)."""
     return StoredKeyMemory(
         store, "replay", REPLAY_WINDOW_SECONDS, SeenSet(capacity=10_000, ttl=REPLAY_WINDOW_SECONDS)
     )
+
+
+def stored_command_replays(store: QuestionStore) -> Once | None:
+    """The signatures of slash commands, claimed in the store when it is PostgreSQL: a replay
+    reaching another replica would be answered and recorded there again (the report would
+    count the question twice). A claim, one on every command, is an insert into the unlogged
+    claims table: no question write locks it out and its commit waits for no disk flush, as a
+    state row's would (a database crash may forget claims: a replay answered once more at
+    worst). None on SQLite: a claim for every command queued for the one write lock behind
+    the question writer (p99 0.6-0.9 s at 64 clients); processes sharing a SQLite file are on
+    one machine, where HTTP workers share their memory of signatures."""
+    if store.backend.kind != "postgresql":
+        return None
+    # Not hashed: a signature names nobody.
+    return Once(store, "replay", REPLAY_WINDOW_SECONDS, private=False)
 
 
 class RequestGuard:
@@ -61,13 +77,16 @@ class RequestGuard:
         max_body_bytes: int,
         replays: KeyMemory,
         action_replays: KeyMemory | None = None,
+        command_replays: KeyMemory | Once | None = None,
     ) -> None:
         """`replays` remembers every signature (this process's or the workers' memory);
-        `action_replays`, when given, also those of interactions, for every replica."""
+        `action_replays` and `command_replays`, when given, also those of interactions and
+        of slash commands, for every replica."""
         self._secret = signing_secret.encode()
         self._max_body_bytes = max_body_bytes
         self._replays = replays
         self._action_replays = action_replays
+        self._command_replays = command_replays
         self._log = ThrottledLog(logger)
 
     def check(self, environ: dict[str, Any]) -> BoltRequest | BoltResponse:
@@ -86,10 +105,8 @@ class RequestGuard:
             return self._refuse(401, "unsigned", "a request without Slack's signature headers")
         if not self._signed(raw, timestamp, signature):
             return self._refuse(401, "unsigned", "a request with a wrong or stale signature")
-        if not self._replays.first_time(signature) or (
-            self._action_replays is not None
-            and raw.startswith(b"payload=")
-            and not self._action_replays.first_time(signature)
+        if not (
+            self._replays.first_time(signature) and self._first_across_replicas(raw, signature)
         ):
             self._log.log(logging.INFO, "replayed", "ignored a replayed request (same signature)")
             return BoltResponse(status=200, body="")
@@ -104,6 +121,18 @@ class RequestGuard:
             return self._refuse(400, "malformed", "a signed body that is not a Slack payload")
         return request
 
+    def _first_across_replicas(self, raw: bytes, signature: str) -> bool:
+        """False when some replica has had this signature already, as far as the store knows
+        (asked only for interactions and slash commands, and only when so configured)."""
+        stored: KeyMemory | Once | None
+        if raw.startswith(b"payload="):
+            stored = self._action_replays
+        elif _is_slash_command(raw):
+            stored = self._command_replays
+        else:
+            return True  # an event: a replay is caught by its event id (bot/slack/app.py)
+        return stored is None or stored.first_time(signature)
+
     def _signed(self, raw: bytes, timestamp: str, signature: str) -> bool:
         """Slack's v0 signature over the raw bytes (slack_sdk's verifier decodes them first,
         which fails on invalid UTF-8), within Slack's 5-minute window."""
@@ -115,6 +144,12 @@ class RequestGuard:
     def _refuse(self, status: int, kind: str, what: str) -> BoltResponse:
         self._log.log(logging.WARNING, kind, "refused %s: HTTP %d", what, status)
         return BoltResponse(status=status, body="")
+
+
+def _is_slash_command(raw: bytes) -> bool:
+    """Whether a body is a form with a `command` field. Form values escape `&` and `=`, so the
+    field is found exactly; a JSON event may hold them unescaped in its text, so none counts."""
+    return not raw.startswith(b"{") and (raw.startswith(b"command=") or b"&command=" in raw)
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:

@@ -27,7 +27,7 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
 from bot.settings import ENV_APP_TOKEN, ENV_HEALTH_PORT, ENV_PORT, ConfigError, Settings
-from bot.slack.dedupe import KeyMemory
+from bot.slack.dedupe import KeyMemory, Once
 from bot.slack.guard import RequestGuard, replay_memory
 from bot.slack.throttle import ThrottledLog, ThrottledRecords
 
@@ -237,14 +237,16 @@ def http_server(
     listener: socket.socket | None = None,
     replays: KeyMemory | None = None,
     action_replays: KeyMemory | None = None,
+    command_replays: KeyMemory | Once | None = None,
 ) -> _DeadlineServer:
     """waitress on every interface at the settings' port, with their limits (body size,
     read timeout, connections); raises ConfigError, in one line, if the port is taken.
 
     `listener` is a socket already listening (a worker's, inherited from the process that
     bound it: bot/slack/workers.py); `replays` where the guard remembers signatures (this
-    process's memory by default), `action_replays` where it also remembers interactions' for
-    every replica (`stored_action_replays`).
+    process's memory by default), `action_replays` and `command_replays` where it also
+    remembers interactions' and slash commands' for every replica (`stored_action_replays`,
+    `stored_command_replays`).
     """
     # waitress warns for every request that has to wait for a thread: a burst would write
     # thousands of lines.
@@ -254,6 +256,7 @@ def http_server(
         settings.max_body_bytes,
         replays or replay_memory(),
         action_replays,
+        command_replays,
     )
     adjustments = Adjustments(
         host="0.0.0.0",
@@ -308,13 +311,20 @@ def serve_http(
     listener: socket.socket | None = None,
     replays: KeyMemory | None = None,
     action_replays: KeyMemory | None = None,
+    command_replays: KeyMemory | Once | None = None,
     ready: Callable[[], None] | None = None,
 ) -> None:
     """Serve HTTP with waitress, a production WSGI server, until the `shutdown` is requested
     and the requests in flight are answered; `ready` is called once it takes requests (see
-    `http_server` for `listener`, `replays` and `action_replays`)."""
+    `http_server` for `listener` and the replay memories)."""
     server = http_server(
-        app, settings, health, listener=listener, replays=replays, action_replays=action_replays
+        app,
+        settings,
+        health,
+        listener=listener,
+        replays=replays,
+        action_replays=action_replays,
+        command_replays=command_replays,
     )
 
     stopped_listening = threading.Event()

@@ -1,6 +1,6 @@
 """Three `serve --http` replicas on one PostgreSQL database and one fake Web API behave like
 one bot: one reply per event wherever Slack delivers it, one greeting per person, one "Ask a
-person" post however many replicas the clicks reach, a replayed click acted on once, votes counted wherever they land, no record lost under load, and answers while the database is stuck or down."""
+person" post however many replicas the clicks reach, a replayed click, slash command or event acted on once, votes counted wherever they land, no record lost under load, and answers while the database is stuck or down."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import pytest
 from bot.render.blocks import escalation_value
 from tests.e2e.conftest import ESCALATION_CHANNEL
 from tests.e2e.fake_slack import BOT_USER_ID, FakeSlack
-from tests.e2e.running_app import RunningApp, event_callback, sign, unique
+from tests.e2e.running_app import RunningApp, command_fields, event_callback, sign, unique
 from tests.e2e.test_slack_app import (
     action_payload,
     button_for,
@@ -149,6 +149,37 @@ def test_a_click_replayed_to_every_replica_acts_once(replicas, fake_slack):
     for app in replicas:
         assert app.post(body, "application/x-www-form-urlencoded", headers).status == 200
     assert len(settle(fake_slack, "response_url")) == 1
+
+
+def test_a_slash_command_replayed_to_every_replica_answers_once(replicas, fake_slack, database_url):
+    """Issue 10 row 9 across hosts: the same signed slash command, replayed to each replica
+    within Slack's window, is answered and recorded once."""
+    marker = unique("replayed")
+    body = urlencode(command_fields(f"what does a csm do {marker}", fake_slack.response_url()))
+    headers = sign(body)
+    answers = [app.post(body, "application/x-www-form-urlencoded", headers) for app in replicas]
+    assert [answer.status for answer in answers] == [200] * REPLICAS
+    assert len([answer for answer in answers if answer.body]) == 1
+    sql = "SELECT count(*) FROM questions WHERE question LIKE %s"
+    assert wait_for_count(database_url, 1, sql, f"%{marker}%") == 1
+    time.sleep(0.5)  # would a duplicate record arrive?
+    assert count(database_url, sql, f"%{marker}%") == 1
+
+
+def test_an_event_replayed_to_every_replica_answers_once(replicas, fake_slack, database_url):
+    """The same signed mention replayed to each replica is answered and recorded once: its
+    signature is remembered only in each replica's memory, but its event id is claimed in the
+    store, so the other replicas acknowledge it and do nothing."""
+    marker = unique("replayed")
+    body = signed_event(mention(f"what does a pm do {marker}"), unique("Ev"))
+    headers = sign(body)
+    acks = [app.post(body, "application/json", headers) for app in replicas]
+    assert [(ack.status, ack.body) for ack in acks] == [(200, "")] * REPLICAS
+    assert len(settle(fake_slack)) == 1
+    sql = "SELECT count(*) FROM questions WHERE question LIKE %s"
+    assert wait_for_count(database_url, 1, sql, f"%{marker}%") == 1
+    time.sleep(0.5)  # would a duplicate record arrive?
+    assert count(database_url, sql, f"%{marker}%") == 1
 
 
 def test_a_vote_on_another_replica_counts(replicas, fake_slack, database_url):

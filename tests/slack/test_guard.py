@@ -1,18 +1,22 @@
-"""The request guard's replay memory: every signature locally, interactions' in the store too."""
+"""The request guard's replay memory: every signature locally; interactions', and on PostgreSQL
+slash commands', in the store too."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import io
+import json
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from urllib.parse import urlencode
 
 from slack_bolt import BoltRequest, BoltResponse
 
+from bot.curation.backends import SqlBackend
+from bot.curation.store import QuestionStore
 from bot.slack.dedupe import SeenSet
-from bot.slack.guard import RequestGuard
+from bot.slack.guard import RequestGuard, stored_command_replays
 
 SECRET = "guard-test-secret"
 
@@ -44,6 +48,8 @@ def environ(body: str) -> dict[str, object]:
 
 CLICK = urlencode({"payload": '{"type": "block_actions", "actions": []}'})
 COMMAND = urlencode({"command": "/csm-vs-pm", "text": "csm skills"})
+# An event whose text looks like a form's `command` field.
+EVENT = json.dumps({"type": "event_callback", "event": {"text": "a&command=/csm-vs-pm"}})
 
 
 def test_an_interaction_is_remembered_by_every_replica():
@@ -63,3 +69,36 @@ def test_slash_commands_and_events_never_wait_on_the_store():
     guard = RequestGuard(SECRET, 10_000, SeenSet(), stored)
     assert isinstance(guard.check(environ(COMMAND)), BoltRequest)
     assert stored.asked == []
+
+
+def test_a_slash_command_is_remembered_by_every_replica_when_asked_to():
+    stored = Recording()
+    first = RequestGuard(SECRET, 10_000, SeenSet(), command_replays=stored)
+    second = RequestGuard(SECRET, 10_000, SeenSet(), command_replays=stored)
+    request = environ(COMMAND)
+    assert isinstance(first.check(request), BoltRequest)
+    replay = second.check({**request, "wsgi.input": io.BytesIO(COMMAND.encode())})
+    assert isinstance(replay, BoltResponse) and (replay.status, replay.body) == (200, "")
+    assert len(stored.asked) == 2
+
+
+def test_events_never_wait_on_the_store():
+    stored = Recording()
+    guard = RequestGuard(SECRET, 10_000, SeenSet(), stored, stored)
+    assert isinstance(guard.check(environ(EVENT)), BoltRequest)
+    assert stored.asked == []
+
+
+def test_slash_commands_are_claimed_in_the_store_on_postgresql_only(
+    new_backend: Callable[[], SqlBackend],
+):
+    with (
+        QuestionStore(new_backend(), salt="s") as one,
+        QuestionStore(new_backend(), salt="s") as other,
+    ):
+        first, second = stored_command_replays(one), stored_command_replays(other)
+        if one.backend.kind == "sqlite":
+            assert first is None and second is None
+        else:
+            assert first is not None and second is not None
+            assert first.first_time("v0=signature") and not second.first_time("v0=signature")

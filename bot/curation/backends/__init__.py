@@ -157,6 +157,11 @@ class SqlBackend(ABC):
     def describe(self, error: Exception) -> str:
         """`error` in one line, without anything secret."""
 
+    def statement(self, connection: Any) -> AbstractContextManager[Any]:
+        """A cursor for one statement that must run atomically (a claim, an insert unless
+        present): a transaction, unless the engine runs a lone statement as one anyway."""
+        return self.transaction(connection)
+
     def prepare(self, connection: Any) -> None:
         """Run once in the schema transaction, before the tables are created."""
         return None
@@ -349,7 +354,7 @@ class SqlBackend(ABC):
                 cursor.close()
 
     def _returns_row(self, sql: str, params: tuple[Any, ...]) -> bool:
-        with self.borrowed() as connection, self.transaction(connection) as cursor:
+        with self.borrowed() as connection, self.statement(connection) as cursor:
             cursor.execute(self._sql(sql), params)
             return bool(cursor.fetchall())
 
