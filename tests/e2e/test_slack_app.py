@@ -181,6 +181,16 @@ def test_slash_command_answers_ephemerally_with_share(
     assert fake_slack.calls_to("chat.postEphemeral") == []
 
 
+def test_slash_command_mentioning_a_payload_is_answered(
+    slack_app: RunningApp, fake_slack: FakeSlack
+) -> None:
+    """Bolt reads a form body containing "payload" as an interaction; this one is a command."""
+    text = "who owns the project plan for the payload migration"
+    response = slack_app.send_command(text, fake_slack.response_url())
+    assert response.status == 200
+    assert response.json()["response_type"] == "ephemeral"
+
+
 @pytest.mark.parametrize("text", ["", "help", "  HELP "])
 def test_slash_command_help(slack_app: RunningApp, fake_slack: FakeSlack, text: str) -> None:
     answer = slack_app.send_command(text, fake_slack.response_url()).json()

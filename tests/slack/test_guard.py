@@ -102,3 +102,14 @@ def test_slash_commands_are_claimed_in_the_store_on_postgresql_only(
         else:
             assert first is not None and second is not None
             assert first.first_time("v0=signature") and not second.first_time("v0=signature")
+
+
+def test_a_form_that_mentions_payload_keeps_its_fields():
+    """Bolt reads a form body containing "payload" as an (empty) interaction; a slash command
+    about a payload schema keeps its fields."""
+    body = urlencode({"command": "/csm-vs-pm", "text": "who owns the payload schema"})
+    request = RequestGuard(SECRET, 10_000, SeenSet()).check(environ(body))
+    assert isinstance(request, BoltRequest)
+    assert request.body["text"] == "who owns the payload schema"
+    click = RequestGuard(SECRET, 10_000, SeenSet()).check(environ(CLICK))
+    assert isinstance(click, BoltRequest) and click.body["type"] == "block_actions"
