@@ -193,12 +193,19 @@ class Matcher:
             ranked = rank_duties_by_meaning(
                 ranked, self.meaning.similarities(question), self.tuning
             )
+        subject_words, subject_terms = words, readings[-1]
+        opening = None if focus or pointing_back else self._opening_question(question)
+        if opening:
+            # "what even is a CSM? the recruiter said it's kinda sales": what follows an
+            # opening question tells why it is asked; a subject named there is not asked about.
+            subject_words = self._corrected(self.analyzer.normalize(opening))
+            subject_terms = self.analyzer.terms(subject_words)
         decision = decide(
             ranked,
             self.documents,
             asks_who=asks_who,
             subject_hit=self._subject_hit(
-                words, readings[-1], asking if focus else question, asks_who
+                subject_words, subject_terms, asking if focus else question, asks_who
             ),
             tuning=self.tuning,
         )
@@ -225,6 +232,14 @@ class Matcher:
         if len(asking) > 1 and _FOLLOW_UP.match(parts[start]):
             start = asking[-2]
         return " ".join(parts[start : asking[-1] + 1]) if start else None
+
+    @staticmethod
+    def _opening_question(question: str) -> str | None:
+        """The first sentence, when it is the message's only question and more follows."""
+        parts = sentences(question)
+        if len(parts) < 2 or "?" not in parts[0] or any("?" in part for part in parts[1:]):
+            return None
+        return parts[0]
 
     def _subject_hit(
         self, words: list[str], terms: list[str], asking: str, asks_who: str | None

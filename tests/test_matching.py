@@ -195,6 +195,11 @@ def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Ma
         None,
         "everyday-requests",
     )
+    # What follows an opening question tells why it is asked: a subject named there is context.
+    why = matcher.match("what even is a csm? the recruiter said it's kinda sales")
+    assert why.id == "csm-role"
+    pay = matcher.match("what does a csm earn? like salary range")
+    assert pay.not_covered == "pay"
     # An asking sentence that stands on its own still leaves the context out.
     context = matcher.match("We're evaluating ChurnZero for the team. What is a CSM?")
     assert context.id == "csm-role"
