@@ -122,9 +122,12 @@ class AnswerService:
 
 def owner_answer(knowledge: KnowledgeBase, entry_id: str) -> Duty | None:
     """The owner answer to "who owns that?" about the topic `entry_id`: the duty filed under
-    that topic in knowledge/owners.yaml when there is exactly one. With none, or several (a
-    topic such as a role's responsibilities covers many duties), there is no single owner to
-    name, and the topic's own answer, which sets out each role's part, stands instead.
+    that topic in knowledge/owners.yaml when there is exactly one, or the one marked `main`
+    among several (training: training customers, not a PM passing a request on). Otherwise
+    (a topic such as a role's responsibilities covers many duties) there is no single owner
+    to name, and the topic's own answer, which sets out each role's part, stands instead.
     """
     duties = [duty for duty in knowledge.duties if duty.topic == entry_id]
-    return duties[0] if len(duties) == 1 else None
+    if len(duties) == 1:
+        return duties[0]
+    return next((duty for duty in duties if duty.main), None)

@@ -50,7 +50,7 @@ MAX_TITLE_CHARS = 120
 MAX_PROBLEMS_SHOWN = 50  # `kb check` and the reload log stop listing here, then give a count
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ENTRY_KEYS = {"id", "title", "questions", "answer", "sources", "related", "starter"}
-_DUTY_KEYS = {"id", "owner", "duty", "questions", "why", "other", "topic", "sources"}
+_DUTY_KEYS = {"id", "owner", "duty", "questions", "why", "other", "topic", "main", "sources"}
 _SUBJECT_KEYS = {
     "id",
     "title",
@@ -181,6 +181,8 @@ class Duty:
     file: str = ""
     line: int = 0
     question_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    # The duty that answers "who owns that?" about its topic when several are filed under it.
+    main: bool = False
 
 
 @dataclass(frozen=True)
@@ -833,6 +835,9 @@ class _Checker:
             why = self.text(file, raw, "why", required=True, limit=MAX_WHY_CHARS)
             other = self.text(file, raw, "other", required=False, limit=MAX_OTHER_CHARS)
             topic = self.text(file, raw, "topic", required=True, limit=60)
+            main = raw.get("main", False)
+            if not isinstance(main, bool):
+                self.report(file, raw.line_of("main"), "'main' must be true or false")
             sources = self.sources(file, raw, articles)
             if duty_id and owner in OWNERS and label and why and topic:
                 duties.append(
@@ -848,6 +853,7 @@ class _Checker:
                         file,
                         raw.line,
                         tuple(question_lines),
+                        main is True,
                     )
                 )
         return duties
@@ -913,11 +919,21 @@ class _Checker:
                         f"duplicate {what} id '{item.id}' (line {seen[item.id]})",
                     )
                 seen.setdefault(item.id, item.line)
+        main_of: dict[str, str] = {}
         for duty in duties:
             if duty.topic not in known:
                 self.report(
                     duty.file, duty.line, f"duty '{duty.id}' has unknown topic '{duty.topic}'"
                 )
+            if duty.main and duty.topic in main_of:
+                self.report(
+                    duty.file,
+                    duty.line,
+                    f"duty '{duty.id}' is the second 'main' duty of topic '{duty.topic}' "
+                    f"(the first is '{main_of[duty.topic]}')",
+                )
+            if duty.main:
+                main_of.setdefault(duty.topic, duty.id)
         for subject in subjects:
             if subject.suggest and subject.suggest not in known:
                 self.report(

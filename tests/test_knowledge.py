@@ -602,6 +602,11 @@ def test_owners_file_loads_with_its_duties(tmp_path: Path) -> None:
         ("topic: csm-role", "topic: nowhere", "duty 'csm-onboarding' has unknown topic 'nowhere'"),
         ("section: Intro", "section: Nope", "article 'art' has no section 'Nope'"),
         ("    why: SmartKarrot", "    colour: red\n    why: SmartKarrot", "unknown key 'colour'"),
+        (
+            "    topic: csm-role",
+            "    topic: csm-role\n    main: yes please",
+            "'main' must be true or false",
+        ),
     ],
 )
 def test_owners_file_problems_are_located(
@@ -612,6 +617,25 @@ def test_owners_file_problems_are_located(
     problems = check_knowledge(tmp_path)
     assert any(expected in problem.message for problem in problems), problems
     assert all(problem.file.endswith("owners.yaml") and problem.line > 0 for problem in problems)
+
+
+def test_a_topic_has_at_most_one_main_duty(tmp_path: Path) -> None:
+    write_kb(tmp_path, CSM_ENTRY)
+    main = changed(OWNERS_TEMPLATE, "    topic: csm-role", "    topic: csm-role\n    main: true")
+    second = (
+        main.replace("csm-onboarding", "csm-kickoff")
+        .replace("duties:\n", "")
+        .replace("who onboards", "who kicks off with")
+        .replace("whose job is onboarding", "whose job is the kickoff")
+        .replace("who runs onboarding", "who runs the kickoff")
+        .replace("onboarding owner", "kickoff owner")
+    )
+    (tmp_path / "owners.yaml").write_text(main + second, encoding="utf-8")
+    messages = [problem.message for problem in check_knowledge(tmp_path)]
+    assert messages == [
+        "duty 'csm-kickoff' is the second 'main' duty of topic 'csm-role' (the first is "
+        "'csm-onboarding')"
+    ]
 
 
 def test_not_covered_file_refuses_a_broken_pattern(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering import SURFACE_CLI, AnswerService, Library
+from bot.answering import SURFACE_CLI, AnswerService, Library, owner_answer
 from bot.cli import main
 from bot.conversation.content import FollowUpRules
 from bot.conversation.evaluate import (
@@ -172,3 +172,19 @@ def test_eval_scores_a_conversation_set(tmp_path: Path) -> None:
     out = StringIO()
     assert main(["eval", str(wrong), "--min-followup", "95%"], out=out) == 1
     assert "follow-up turns  0/1" in out.getvalue() and "got pm-skills" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("topic", "duty"),
+    [
+        ("training", "customer-training"),  # the main one of two: not a PM passing it on
+        ("pm-role", "project-planning-execution"),
+        ("miscommunication", "clearing-misconceptions"),  # the only one
+        ("csm-responsibilities", None),  # many duties and none main: no single owner
+    ],
+)
+def test_who_owns_that_names_the_topics_main_duty(
+    knowledge: KnowledgeBase, topic: str, duty: str | None
+) -> None:
+    answer = owner_answer(knowledge, topic)
+    assert (answer.id if answer else None) == duty
