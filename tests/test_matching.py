@@ -123,6 +123,10 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("who's on call for outages at night, csm or pm", "work-arrangements"),
         ("how many people does a cs team usually have", "work-arrangements"),
         ("my direct deposit is missing, who in payroll do i ask", "everyday-requests"),
+        ("hr says my onboarding paperwork is incomplete, who do i send it to", "everyday-requests"),
+        ("i can't log into the wiki, who approves access", "everyday-requests"),
+        ("who negotiates payment terms with a new customer", "everyday-requests"),
+        ("is being a pm a dead end job", "hiring-and-careers"),
         ("how big should a cs team be for 200 customers", "work-arrangements"),
         ("what's the typical pay for a csm", "pay"),
         ("roughly what pay bump comes with moving to csm", "pay"),
@@ -247,6 +251,7 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "how many people should go on the migration project and for how long, who decides that",
         # Working with the CSM on one's accounts, not looking for someone in particular.
         "new pm here, how should i work with the csm on my accounts",
+        "the csm and the pm on the same customer keep overlapping, how should they work together",
         # A business review told as the scene, not asked about.
         "the customer complained in the QBR about adoption, who follows up",
         "QBR with a big account next tues and they want to see their ROI. who should own that convo",
