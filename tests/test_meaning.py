@@ -139,7 +139,7 @@ def test_embedding_one_text_or_many_gives_the_same_vector(vectors):
     ("question", "owner", "duty"),
     [
         ("I need a status report on the rollout, who should I ask?", "pm", "reports-documentation"),
-        ("who drives account expansion", "both", "recurring-revenue"),
+        ("who goes after cross-sells", "pm", "cross-sells"),
     ],
 )
 def test_who_questions_find_the_duty_they_mean(knowledge: KnowledgeBase, question, owner, duty):
