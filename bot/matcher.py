@@ -60,6 +60,10 @@ class Match:
 
 
 # A sentence opening like this continues the question before it: "... at the start? and the CSM?"
+# A message this short that only points back ("who owns that?") has nothing to point at; a
+# longer one that matches the same patterns is a question in itself ("whose job is it to
+# retain customers?").
+_POINTER_WORDS = 4
 _FOLLOW_UP = re.compile(r"(?:and|or|also|plus|what about|how about)\b", re.IGNORECASE)
 
 
@@ -102,6 +106,12 @@ class Matcher:
             self.speller,
         )
         self._duties = {duty.id: duty for duty in knowledge.duties}
+        # A curator's own example question is never a bare pointer ("who wrote this?").
+        self._own_questions = frozenset(
+            self.analyzer.normalize(question)
+            for item in (*knowledge.entries, *knowledge.duties, *knowledge.subjects)
+            for question in item.questions
+        )
         subjects = {subject.id: subject for subject in knowledge.subjects}
         # Each subject by its document's position, which is what the decision names.
         self._subjects = {
@@ -170,6 +180,11 @@ class Matcher:
 
     def _decide(self, question: str) -> tuple[str, Decision]:
         normalized = self.analyzer.normalize(question)
+        if self._points_at_nothing(normalized):
+            # "who owns that?" or "is this right?" alone points at nothing: whatever it
+            # matched would be a guess. (In a conversation, the follow-up rules answer it
+            # about the last topic before it gets here.)
+            return normalized, Decision(None, None, 0.0)
         words = self._corrected(normalized)
         readings = [self.analyzer.terms(words)]
         asking = self._asking_sentence(question)
@@ -210,6 +225,15 @@ class Matcher:
             tuning=self.tuning,
         )
         return normalized, decision
+
+    def _points_at_nothing(self, normalized: str) -> bool:
+        """A short message that only points back ("who owns that?"), and is none of the
+        knowledge base's own questions ("who wrote this?" asks about the sources)."""
+        return (
+            len(normalized.split()) <= _POINTER_WORDS
+            and normalized not in self._own_questions
+            and self.analyzer.vocabulary.refers_back(normalized)
+        )
 
     def _best_duty_score(self, ranked: list[tuple[int, float]]) -> float:
         documents = self.documents

@@ -329,3 +329,16 @@ def test_revenue_and_selling_split_as_the_articles_do(
     does selling: the CSM's real-time sales approach, the PM's quota (SmartKarrot)."""
     match = matcher.match(question)
     assert (match.owner, match.duty and match.duty.id) == (owner, duty)
+
+
+@pytest.mark.parametrize(
+    "question", ["who owns that?", "is this right?", "thoughts?", "who handles it"]
+)
+def test_a_pointer_with_nothing_before_it_is_declined(matcher: Matcher, question: str) -> None:
+    """Alone, "who owns that?" points at nothing: any answer would be a guess."""
+    match = matcher.match(question)
+    assert (match.id, match.owner) == (None, None)
+
+
+def test_a_longer_question_shaped_like_a_pointer_is_answered(matcher: Matcher) -> None:
+    assert matcher.match("whose job is it to retain customers").owner == "both"
