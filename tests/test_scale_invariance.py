@@ -53,7 +53,9 @@ def test_thirty_more_entries_leave_the_answers_alone(
     # A question the new entries answer ("book a meeting room") is rightly answered now.
     pairs = [
         (case, after)
-        for case in load_cases(DEV_QUESTIONS)
+        # Every third dev question: close to 2,000, plenty for the bounds below, in a third of
+        # the time (the whole set grew past 5,900).
+        for case in load_cases(DEV_QUESTIONS)[::3]
         if (after := larger.match(case.question)).id not in added
     ]
     before = [matcher.match(case.question) for case, _ in pairs]
