@@ -315,6 +315,12 @@ def test_what_smartkarrot_says_of_the_pm_stays_apart_from_the_shared_duty(
         ("which role contributes to the company's success overall", "both", "company-success"),
         ("is selling on the csm or the pm", "both", "selling"),
         (
+            "is the pm's aim to win as many renewals, upsells and cross-sells as it can",
+            "pm",
+            "pm-sales-goals",
+        ),
+        ("who handles upsells and cross-sells", "both", "upgrades-upsells"),
+        (
             "which role brings a real-time sales approach to existing customers",
             "csm",
             "real-time-sales",
