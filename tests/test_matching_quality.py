@@ -3,7 +3,8 @@
 The held-out set is never tuned on. The floors below are regression guards set just under what
 the bot measures today (see the README's "Matching" table, made by `csm-vs-pm eval`); they are
 NOT the targets of issue 7 (topic >= 95%, who >= 95%, unrelated >= 99%, not covered >= 95% on
-the held-out set), which the bot does not reach yet. Every miss is printed.
+the held-out set), which the bot reaches only for not-covered questions so far. Every miss is
+printed.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from bot.matcher import Matcher
 from tests.conftest import DEV_QUESTIONS, HELDOUT_QUESTIONS
 
 FLOORS = {
-    DEV_QUESTIONS: {"topic": 0.92, "who": 0.91, "offtopic": 0.97, "hardneg": 0.97},
-    HELDOUT_QUESTIONS: {"topic": 0.91, "who": 0.88, "offtopic": 0.95, "hardneg": 0.93},
+    DEV_QUESTIONS: {"topic": 0.93, "who": 0.93, "offtopic": 0.99, "hardneg": 0.98},
+    HELDOUT_QUESTIONS: {"topic": 0.91, "who": 0.89, "offtopic": 0.96, "hardneg": 0.95},
 }
 
 
