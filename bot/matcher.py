@@ -187,7 +187,8 @@ class Matcher:
             return normalized, Decision(None, None, 0.0)
         words = self._corrected(normalized)
         readings = [self.analyzer.terms(words)]
-        asking = self._asking_sentence(question)
+        parts = sentences(question)
+        asking = self._asking_sentence(parts)
         focus = self.analyzer.normalize(asking) if asking else ""
         pointing_back = ""
         if focus and self.analyzer.vocabulary.refers_back(focus):
@@ -209,7 +210,7 @@ class Matcher:
                 ranked, self.meaning.similarities(question), self.tuning
             )
         subject_words, subject_terms = words, readings[-1]
-        opening = None if focus or pointing_back else self._opening_question(question)
+        opening = None if focus or pointing_back else self._opening_question(parts)
         if opening:
             # "what even is a CSM? the recruiter said it's kinda sales": what follows an
             # opening question tells why it is asked; a subject named there is not asked about.
@@ -240,15 +241,15 @@ class Matcher:
         return next((score for position, score in ranked if documents[position].kind == DUTY), 0.0)
 
     @staticmethod
-    def _asking_sentence(question: str) -> str | None:
-        """The sentences that ask, as typed, when context comes before them; else None.
+    def _asking_sentence(parts: list[str]) -> str | None:
+        """The sentences that ask, as typed, when context comes before them; else None
+        (`parts`: the message's sentences).
 
         "I'm interviewing next week and realised I don't know the role. What is a CSM?" asks
         what a CSM is, not about interviews. A follow-up fragment keeps the question it follows
         ("is the PM there at the start? and the CSM?"), and a message that opens with its
         question has no context to leave out ("what's on a CSM's plate? the full list").
         """
-        parts = sentences(question)
         asking = [number for number, sentence in enumerate(parts) if "?" in sentence]
         if len(parts) < 2 or not asking:
             return None
@@ -258,9 +259,9 @@ class Matcher:
         return " ".join(parts[start : asking[-1] + 1]) if start else None
 
     @staticmethod
-    def _opening_question(question: str) -> str | None:
-        """The first sentence, when it is the message's only question and more follows."""
-        parts = sentences(question)
+    def _opening_question(parts: list[str]) -> str | None:
+        """The first of the message's sentences, when it is its only question and more
+        follows."""
         if len(parts) < 2 or "?" not in parts[0] or any("?" in part for part in parts[1:]):
             return None
         return parts[0]

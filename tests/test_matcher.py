@@ -10,6 +10,7 @@ import pytest
 from bot.evaluation import load_cases
 from bot.knowledge import Answer, Entry, KnowledgeBase, SourceRef
 from bot.matcher import Match, Matcher
+from bot.matching.analyzer import sentences
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
 from tests.conftest import QUESTION_FILES
 
@@ -285,7 +286,7 @@ def test_empty_knowledge_base_abstains() -> None:
     ],
 )
 def test_the_asking_sentences_leave_context_before_them_out(message, asking):
-    assert Matcher._asking_sentence(message) == asking
+    assert Matcher._asking_sentence(sentences(message)) == asking
 
 
 @pytest.mark.parametrize(
