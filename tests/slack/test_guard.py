@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Hashable
 from urllib.parse import urlencode
 
+import pytest
 from slack_bolt import BoltRequest, BoltResponse
 
 from bot.curation.backends import SqlBackend
@@ -52,14 +53,18 @@ COMMAND = urlencode({"command": "/csm-vs-pm", "text": "csm skills"})
 EVENT = json.dumps({"type": "event_callback", "event": {"text": "a&command=/csm-vs-pm"}})
 
 
-def test_an_interaction_is_remembered_by_every_replica():
+@pytest.mark.parametrize(
+    ("body", "memory"), [(CLICK, "action_replays"), (COMMAND, "command_replays")]
+)
+def test_a_replay_is_remembered_by_every_replica(body: str, memory: str) -> None:
+    """An interaction always, a slash command when asked to (on PostgreSQL)."""
     stored = Recording()
     # Two replicas: their own memories, one store.
-    first = RequestGuard(SECRET, 10_000, SeenSet(), stored)
-    second = RequestGuard(SECRET, 10_000, SeenSet(), stored)
-    request = environ(CLICK)
+    first = RequestGuard(SECRET, 10_000, SeenSet(), **{memory: stored})
+    second = RequestGuard(SECRET, 10_000, SeenSet(), **{memory: stored})
+    request = environ(body)
     assert isinstance(first.check(request), BoltRequest)
-    replay = second.check({**request, "wsgi.input": io.BytesIO(CLICK.encode())})
+    replay = second.check({**request, "wsgi.input": io.BytesIO(body.encode())})
     assert isinstance(replay, BoltResponse) and (replay.status, replay.body) == (200, "")
     assert len(stored.asked) == 2
 
@@ -69,17 +74,6 @@ def test_slash_commands_and_events_never_wait_on_the_store():
     guard = RequestGuard(SECRET, 10_000, SeenSet(), stored)
     assert isinstance(guard.check(environ(COMMAND)), BoltRequest)
     assert stored.asked == []
-
-
-def test_a_slash_command_is_remembered_by_every_replica_when_asked_to():
-    stored = Recording()
-    first = RequestGuard(SECRET, 10_000, SeenSet(), command_replays=stored)
-    second = RequestGuard(SECRET, 10_000, SeenSet(), command_replays=stored)
-    request = environ(COMMAND)
-    assert isinstance(first.check(request), BoltRequest)
-    replay = second.check({**request, "wsgi.input": io.BytesIO(COMMAND.encode())})
-    assert isinstance(replay, BoltResponse) and (replay.status, replay.body) == (200, "")
-    assert len(stored.asked) == 2
 
 
 def test_events_never_wait_on_the_store():
