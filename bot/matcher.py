@@ -240,23 +240,34 @@ class Matcher:
         documents = self.documents
         return next((score for position, score in ranked if documents[position].kind == DUTY), 0.0)
 
-    @staticmethod
-    def _asking_sentence(parts: list[str]) -> str | None:
+    def _asking_sentence(self, parts: list[str]) -> str | None:
         """The sentences that ask, as typed, when context comes before them; else None
         (`parts`: the message's sentences).
 
         "I'm interviewing next week and realised I don't know the role. What is a CSM?" asks
         what a CSM is, not about interviews. A follow-up fragment keeps the question it follows
-        ("is the PM there at the start? and the CSM?"), and a message that opens with its
-        question has no context to leave out ("what's on a CSM's plate? the full list").
+        ("is the PM there at the start? and the CSM?"), as does a bare "csm or pm?" the
+        sentence before it, and a message that opens with its question has no context to leave
+        out ("what's on a CSM's plate? the full list").
         """
         asking = [number for number, sentence in enumerate(parts) if "?" in sentence]
         if len(parts) < 2 or not asking:
             return None
-        start = asking[-1]
+        start = end = asking[-1]
         if len(asking) > 1 and _FOLLOW_UP.match(parts[start]):
             start = asking[-2]
-        return " ".join(parts[start : asking[-1] + 1]) if start else None
+        elif start and self._asks_only_who(parts[start]):
+            # "implementation - csm or pm? at my last co it was its own team": what is asked
+            # about comes just before the bare question, and what follows it is context.
+            return " ".join(parts[start - 1 : end + 1])
+        return " ".join(parts[start : end + 1]) if start else None
+
+    def _asks_only_who(self, sentence: str) -> bool:
+        """Whether a sentence asks which role and names nothing else ("csm or pm?")."""
+        words = self.analyzer.normalize(sentence).split()
+        return bool(self.analyzer.asks_who(words)) and all(
+            self.analyzer.keeps(term) for term in self.analyzer.terms(words)
+        )
 
     @staticmethod
     def _opening_question(parts: list[str]) -> str | None:

@@ -283,10 +283,16 @@ def test_empty_knowledge_base_abstains() -> None:
         ("what's on a csm's plate? like the full list", None),
         ("what is a csm", None),
         ("just context. no question here", None),
+        # A bare "which role?" keeps what it asks about, just before it; what follows is context.
+        ("we use it a lot. budget - cs or pm? at my last place finance owned it",
+         "budget cs or pm?"),
+        ("budget - cs or pm? at my last place finance owned it", "budget cs or pm?"),
+        # A question naming only a role is a question of its own.
+        ("just joined the team :wave: what exactly is a CSM?", "what exactly is a CSM?"),
     ],
-)
-def test_the_asking_sentences_leave_context_before_them_out(message, asking):
-    assert Matcher._asking_sentence(sentences(message)) == asking
+)  # fmt: skip
+def test_the_asking_sentences_leave_context_before_them_out(matcher, message, asking):
+    assert matcher._asking_sentence(sentences(message)) == asking
 
 
 @pytest.mark.parametrize(
@@ -299,3 +305,8 @@ def test_the_asking_sentences_leave_context_before_them_out(message, asking):
 )  # fmt: skip
 def test_questions_around_the_asking_sentence_are_read_with_it(matcher, question, expected):
     assert matcher.match(question).id == expected
+
+
+def test_a_bare_which_role_question_is_about_what_comes_before_it(matcher) -> None:
+    match = matcher.match("budget - cs or pm? at my last place finance owned it and i'm confused")
+    assert (match.owner, match.duty and match.duty.id) == ("pm", "budget-planning")
