@@ -132,6 +132,7 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("how do you say customer success in spanish", "everyday-requests"),
         ("who's the csm lead for apac", "our-company"),
         ("who is running project orion", "our-company"),
+        ("who's the csm here for the retail accounts", "our-company"),
         ("what's a normal raise for a pm after a year", "pay"),
         ("do pms need to learn sql", "certifications"),
         ("how do pms use chatgpt", "tools"),
@@ -152,6 +153,10 @@ def test_not_covered_wording_is_declined_by_its_subject(
 ) -> None:
     match = matcher.match(question)
     assert (match.id, match.subject and match.subject.id) == (None, subject)
+
+
+def test_what_a_role_is_here_is_the_role_not_someone_in_particular(matcher: Matcher) -> None:
+    assert matcher.match("so what does a csm do here, in plain words").id == "csm-role"
 
 
 @pytest.mark.parametrize(
