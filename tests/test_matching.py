@@ -235,8 +235,13 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
     # Signing off with a title counts too.
     intro = matcher.match("who owns onboarding for new customers? support agent, just started")
     assert (intro.subject, intro.owner) == (None, "csm")
+    # So does whoever passed the question on.
+    relayed = matcher.match("a sales rep pinged me bc the client wants a bigger plan, who pushes upsells")
+    assert (relayed.subject, relayed.owner) == (None, "both")
     # A job title asked about is still declined, however the question opens.
     asked = matcher.match("new csm here. what does a product manager do?")
+    assert asked.not_covered == "other-job-titles"
+    asked = matcher.match("my manager asked me: what does an account executive do?")
     assert asked.not_covered == "other-job-titles"
 
 
