@@ -203,6 +203,12 @@ class Matcher:
             # "my boss says renewals are how a PM is judged. is that right?" asks yes or no
             # about a claim naming a role: the opener is in the last sentence, the role before.
             asks_who = self.analyzer.asks_who(self._corrected(pointing_back) + words)
+        opening = None if focus or pointing_back else self._opening_question(parts)
+        opening_words = self._corrected(self.analyzer.normalize(opening)) if opening else []
+        if opening and not asks_who:
+            # "what are each role's goals? setting our team's objectives": the question is
+            # scored alone too. (A who-question is not: its owner is read from the whole.)
+            readings.append(self.analyzer.terms(opening_words))
         ranked = self._ranked(*readings)
         if asks_who or self._best_duty_score(ranked) >= self.tuning.duty_without_who:
             # Only then can a duty answer: meaning is not computed for nothing.
@@ -210,12 +216,10 @@ class Matcher:
                 ranked, self.meaning.similarities(question), self.tuning
             )
         subject_words, subject_terms = words, readings[-1]
-        opening = None if focus or pointing_back else self._opening_question(parts)
         if opening:
             # "what even is a CSM? the recruiter said it's kinda sales": what follows an
             # opening question tells why it is asked; a subject named there is not asked about.
-            subject_words = self._corrected(self.analyzer.normalize(opening))
-            subject_terms = self.analyzer.terms(subject_words)
+            subject_words, subject_terms = opening_words, self.analyzer.terms(opening_words)
         decision = decide(
             ranked,
             self.documents,

@@ -307,6 +307,11 @@ def test_questions_around_the_asking_sentence_are_read_with_it(matcher, question
     assert matcher.match(question).id == expected
 
 
+def test_a_question_opening_the_message_is_scored_without_the_context_after_it(matcher):
+    question = "what are the goals of each role? we're setting team objectives for next quarter"
+    assert matcher.match(question).id == "goals"
+
+
 def test_a_bare_which_role_question_is_about_what_comes_before_it(matcher) -> None:
     match = matcher.match("budget - cs or pm? at my last place finance owned it and i'm confused")
     assert (match.owner, match.duty and match.duty.id) == ("pm", "budget-planning")
