@@ -79,6 +79,10 @@ def test_markup_case_and_punctuation(text: str, expected: str) -> None:
         ("diff between csm & pm", "difference between customer success manager project manager"),
         ("csm kpis", "customer success manager key performance indicators"),
         ("u r", "you are"),
+        ("cust sat", "customer satisfaction"),
+        ("src pls", "source please"),
+        ("what kinda qs", "what kind of questions"),
+        ("about to walk away", "about to leave"),
     ],
 )
 def test_shorthands(text: str, expected: str) -> None:
