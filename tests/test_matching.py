@@ -200,6 +200,9 @@ def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Ma
     # So does a guess at the role ("that's the pm right?").
     guess = matcher.match("one of these roles has a sales quota to hit. that's the pm right?")
     assert (guess.owner, guess.duty and guess.duty.id) == ("pm", "sales-quota")
+    # A request for what the message named points back too.
+    request = matcher.match("my lead wants the usual salary band for csms and pms. can you share that?")
+    assert (request.id, request.not_covered) == (None, "pay")
     # ... or a task with a guess tacked on.
     guess = matcher.match("running the budget on a rollout = pm right")
     assert (guess.owner, guess.duty and guess.duty.id) == ("pm", "budget-planning")
