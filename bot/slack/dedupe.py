@@ -19,6 +19,14 @@ from typing import Protocol
 from bot.curation.store import SharedState
 
 
+class Claims(Protocol):
+    """Says whether a key is new: a `KeyMemory`, or `Once` (claims in the store)."""
+
+    def first_time(self, key: str, /) -> bool:
+        """True only the first time `key` is seen."""
+        ...
+
+
 class KeyMemory(Protocol):
     """What the Slack layer remembers (replayed signatures, escalations): in memory today
     (SeenSet); a database table with the same two methods can take its place."""

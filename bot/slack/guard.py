@@ -18,7 +18,7 @@ from typing import Any
 from slack_bolt import BoltRequest, BoltResponse
 
 from bot.curation.store import QuestionStore, SharedState
-from bot.slack.dedupe import KeyMemory, Once, SeenSet, SharedSeenSet, StoredKeyMemory
+from bot.slack.dedupe import Claims, KeyMemory, Once, SeenSet, SharedSeenSet, StoredKeyMemory
 from bot.slack.throttle import ThrottledLog
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class RequestGuard:
         max_body_bytes: int,
         replays: KeyMemory,
         action_replays: KeyMemory | None = None,
-        command_replays: KeyMemory | Once | None = None,
+        command_replays: Claims | None = None,
     ) -> None:
         """`replays` remembers every signature (this process's or the workers' memory);
         `action_replays` and `command_replays`, when given, also those of interactions and
@@ -126,7 +126,7 @@ class RequestGuard:
     def _first_across_replicas(self, raw: bytes, signature: str) -> bool:
         """False when some replica has had this signature already, as far as the store knows
         (asked only for interactions and slash commands, and only when so configured)."""
-        stored: KeyMemory | Once | None
+        stored: Claims | None
         if raw.startswith(b"payload="):
             stored = self._action_replays
         elif _is_slash_command(raw):

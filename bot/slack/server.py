@@ -27,7 +27,7 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
 from bot.settings import ENV_APP_TOKEN, ENV_HEALTH_PORT, ENV_PORT, ConfigError, Settings
-from bot.slack.dedupe import KeyMemory, Once
+from bot.slack.dedupe import Claims, KeyMemory
 from bot.slack.guard import RequestGuard, replay_memory
 from bot.slack.throttle import ThrottledLog, ThrottledRecords
 
@@ -241,7 +241,7 @@ def http_server(
     listener: socket.socket | None = None,
     replays: KeyMemory | None = None,
     action_replays: KeyMemory | None = None,
-    command_replays: KeyMemory | Once | None = None,
+    command_replays: Claims | None = None,
 ) -> _DeadlineServer:
     """waitress on every interface at the settings' port, with their limits (body size,
     read timeout, connections); raises ConfigError, in one line, if the port is taken.
@@ -315,7 +315,7 @@ def serve_http(
     listener: socket.socket | None = None,
     replays: KeyMemory | None = None,
     action_replays: KeyMemory | None = None,
-    command_replays: KeyMemory | Once | None = None,
+    command_replays: Claims | None = None,
     ready: Callable[[], None] | None = None,
 ) -> None:
     """Serve HTTP with waitress, a production WSGI server, until the `shutdown` is requested
