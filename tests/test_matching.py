@@ -366,16 +366,3 @@ def test_a_pointer_with_nothing_before_it_is_declined(matcher: Matcher, question
 def test_a_longer_question_shaped_like_a_pointer_is_answered(matcher: Matcher) -> None:
     assert matcher.match("whose job is it to retain customers").owner == "both"
 
-
-@pytest.mark.parametrize(
-    ("question", "expected"),
-    [
-        ("how do the objectives differ between cs managers and project managers", "goals"),
-        ("what's the gap in approachability between a csm and a pm", "approachability"),
-    ],
-)
-def test_a_comparison_naming_one_topic_is_that_topic_not_the_overview(
-    matcher: Matcher, question: str, expected: str
-) -> None:
-    # "between" is a function word: "difference between" no longer outweighs the topic named.
-    assert matcher.match(question).id == expected
