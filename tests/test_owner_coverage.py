@@ -40,6 +40,7 @@ ITEMS = [
     (SK, "Roles and Responsibilities of a PM", "tracking and monitoring progress", "pm"),
     (SK, "Roles and Responsibilities of a PM", "analysing reports and documentation", "pm"),
     (SK, "Roles and Responsibilities of a PM", "budget estimation and cost planning", "pm"),
+    (SK, "Goals and Objectives", "clients' help toward higher business strategies", "csm"),
     (SK, "Goals and Objectives", "renewals", "both"),
     (SK, "Goals and Objectives", "upsells", "both"),
     (SK, "Goals and Objectives", "cross-sells", "pm"),
