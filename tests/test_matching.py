@@ -203,6 +203,9 @@ def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Ma
     # A request for what the message named points back too.
     request = matcher.match("my lead wants the usual salary band for csms and pms. can you share that?")
     assert (request.id, request.not_covered) == (None, "pay")
+    # ... naming the side rather than the role ("that's the cs side right?").
+    side = matcher.match("someone has to chase the budget numbers every week - that's the pm side right?")
+    assert (side.owner, side.duty and side.duty.id) == ("pm", "budget-planning")
     # ... or a task with a guess tacked on.
     guess = matcher.match("running the budget on a rollout = pm right")
     assert (guess.owner, guess.duty and guess.duty.id) == ("pm", "budget-planning")
