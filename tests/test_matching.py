@@ -201,10 +201,14 @@ def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Ma
     guess = matcher.match("one of these roles has a sales quota to hit. that's the pm right?")
     assert (guess.owner, guess.duty and guess.duty.id) == ("pm", "sales-quota")
     # A request for what the message named points back too.
-    request = matcher.match("my lead wants the usual salary band for csms and pms. can you share that?")
+    request = matcher.match(
+        "my lead wants the usual salary band for csms and pms. can you share that?"
+    )
     assert (request.id, request.not_covered) == (None, "pay")
     # ... naming the side rather than the role ("that's the cs side right?").
-    side = matcher.match("someone has to chase the budget numbers every week - that's the pm side right?")
+    side = matcher.match(
+        "someone has to chase the budget numbers every week - that's the pm side right?"
+    )
     assert (side.owner, side.duty and side.duty.id) == ("pm", "budget-planning")
     # ... or a task with a guess tacked on.
     guess = matcher.match("running the budget on a rollout = pm right")
@@ -245,7 +249,9 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
     intro = matcher.match("who owns onboarding for new customers? support agent, just started")
     assert (intro.subject, intro.owner) == (None, "csm")
     # So does whoever passed the question on.
-    relayed = matcher.match("a sales rep pinged me bc the client wants a bigger plan, who pushes upsells")
+    relayed = matcher.match(
+        "a sales rep pinged me bc the client wants a bigger plan, who pushes upsells"
+    )
     assert (relayed.subject, relayed.owner) == (None, "both")
     # A job title asked about is still declined, however the question opens.
     asked = matcher.match("new csm here. what does a product manager do?")
@@ -368,4 +374,3 @@ def test_a_pointer_with_nothing_before_it_is_declined(matcher: Matcher, question
 
 def test_a_longer_question_shaped_like_a_pointer_is_answered(matcher: Matcher) -> None:
     assert matcher.match("whose job is it to retain customers").owner == "both"
-
