@@ -83,6 +83,8 @@ def test_markup_case_and_punctuation(text: str, expected: str) -> None:
         ("src pls", "source please"),
         ("what kinda qs", "what kind of questions"),
         ("about to walk away", "about to leave"),
+        ("who'd run it", "who would run it"),
+        ("who'll run it", "who will run it"),
     ],
 )
 def test_shorthands(text: str, expected: str) -> None:
