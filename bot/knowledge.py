@@ -66,6 +66,7 @@ _VOCABULARY_KEYS = {
     "roles",
     "who_phrases",
     "yes_no_openers",
+    "question_words",
     "stopwords",
     "everyday_names",
     "introductions",
@@ -808,6 +809,9 @@ class _Checker:
             who_phrases=tuple(self.word_list(file, document, "who_phrases")),
             yes_no_openers=frozenset(
                 clean(word) for word in self.word_list(file, document, "yes_no_openers")
+            ),
+            question_words=frozenset(
+                clean(word) for word in self.word_list(file, document, "question_words")
             ),
             stopwords=frozenset(
                 clean(word) for word in self.word_list(file, document, "stopwords")

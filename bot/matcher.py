@@ -203,6 +203,7 @@ class Matcher:
             # "my boss says renewals are how a PM is judged. is that right?" asks yes or no
             # about a claim naming a role: the opener is in the last sentence, the role before.
             asks_who = self.analyzer.asks_who(self._corrected(pointing_back) + words)
+        subject_words, subject_terms = words, readings[-1]
         opening = None if focus or pointing_back else self._opening_question(parts)
         opening_words = self._corrected(self.analyzer.normalize(opening)) if opening else []
         if opening and not asks_who:
@@ -210,12 +211,18 @@ class Matcher:
             # scored alone too. (A who-question is not: its owner is read from the whole.)
             readings.append(self.analyzer.terms(opening_words))
         ranked = self._ranked(*readings)
+        unmarked = None if focus or pointing_back or opening else self._unmarked_question(parts)
+        if unmarked and not (ranked and self.documents[ranked[0][0]].kind == SUBJECT):
+            # "customer's IT folks keep asking eng about implementation. which role handles
+            # implementation, csm or pm": the last sentence asks, question mark or not. Not
+            # when the whole message is first about a not-covered subject ("my laptop drops
+            # off the VPN. who do i ask in IT to fix it").
+            ranked = self._ranked(*readings, unmarked)
         if asks_who or self._best_duty_score(ranked) >= self.tuning.duty_without_who:
             # Only then can a duty answer: meaning is not computed for nothing.
             ranked = rank_duties_by_meaning(
                 ranked, self.meaning.similarities(question), self.tuning
             )
-        subject_words, subject_terms = words, readings[-1]
         if opening:
             # "what even is a CSM? the recruiter said it's kinda sales": what follows an
             # opening question tells why it is asked; a subject named there is not asked about.
@@ -272,6 +279,20 @@ class Matcher:
         return bool(self.analyzer.asks_who(words)) and all(
             self.analyzer.keeps(term) for term in self.analyzer.terms(words)
         )
+
+    def _unmarked_question(self, parts: list[str]) -> list[str] | None:
+        """The terms of the message's last sentence when it asks without a question mark
+        (none of the sentences has one), points at nothing before it, and names enough to be
+        scored alone; else None (`parts`: the message's sentences)."""
+        if len(parts) < 2 or any("?" in part for part in parts):
+            return None
+        last = self.analyzer.normalize(parts[-1])
+        vocabulary = self.analyzer.vocabulary
+        if not vocabulary.opens_question(last) or vocabulary.refers_back(last):
+            return None
+        terms = self.analyzer.terms(self._corrected(last))
+        content = sum(not self.analyzer.keeps(term) for term in terms)
+        return terms if content >= self.tuning.unmarked_question_terms else None
 
     @staticmethod
     def _opening_question(parts: list[str]) -> str | None:

@@ -36,6 +36,9 @@ class Vocabulary:
     who_phrases: tuple[str, ...] = ()
     # A yes/no question that names a role ("is onboarding a pm task?") asks who owns it too.
     yes_no_openers: frozenset[str] = frozenset()
+    # Other words a question opens with ("who", "what", "which"...): a last sentence opening
+    # so asks, question mark or not.
+    question_words: frozenset[str] = frozenset()
     stopwords: frozenset[str] = frozenset()
     # Capitalised words that name no person, customer or project (weekdays, months...).
     everyday_names: frozenset[str] = frozenset()
@@ -104,6 +107,12 @@ class Vocabulary:
         for pattern in self.introductions:
             normalized = pattern.sub(" ", normalized)
         return normalized
+
+    def opens_question(self, normalized: str) -> bool:
+        """Whether a normalised sentence opens as a question does ("which role handles...",
+        "is it...")."""
+        first = normalized.split(maxsplit=1)[:1]
+        return bool(first) and (first[0] in self.question_words or first[0] in self.yes_no_openers)
 
     def refers_back(self, normalized: str) -> bool:
         """Whether a normalised asking sentence only points back at the message before it."""

@@ -312,6 +312,17 @@ def test_a_question_opening_the_message_is_scored_without_the_context_after_it(m
     assert matcher.match(question).id == "goals"
 
 
+def test_a_last_sentence_that_asks_without_a_question_mark_is_scored_alone_too(matcher):
+    match = matcher.match(
+        "the client's admins keep emailing support about go-live. which role handles "
+        "implementation, csm or pm"
+    )
+    assert (match.owner, match.duty and match.duty.id) == ("both", "implementation")
+    # Not when the message is first about something not covered.
+    laptop = matcher.match("my laptop drops off the vpn every hour. who do i ask in IT to fix it")
+    assert (laptop.id, laptop.owner) == (None, None)
+
+
 def test_a_bare_which_role_question_is_about_what_comes_before_it(matcher) -> None:
     match = matcher.match("budget - cs or pm? at my last place finance owned it and i'm confused")
     assert (match.owner, match.duty and match.duty.id) == ("pm", "budget-planning")

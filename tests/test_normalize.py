@@ -162,3 +162,11 @@ def test_who_phrases_are_read_in_role_words() -> None:
     )
     assert vocabulary.asks_who(vocabulary.collapse(vocabulary.normalize("does the PM do budgets")))
     assert not vocabulary.asks_who(vocabulary.collapse(vocabulary.normalize("what is a PM")))
+
+
+def test_a_sentence_opens_as_a_question_with_a_question_word_or_a_yes_no_opener() -> None:
+    vocabulary = Vocabulary(question_words=frozenset({"which"}), yes_no_openers=frozenset({"is"}))
+    assert vocabulary.opens_question("which role handles it")
+    assert vocabulary.opens_question("is it the csm")
+    assert not vocabulary.opens_question("the csm handles it")
+    assert not vocabulary.opens_question("")
