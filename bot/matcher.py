@@ -198,7 +198,10 @@ class Matcher:
             # too, and who-words and not-covered subjects are read in it alone.
             words = self._corrected(focus)
             readings.append(self.analyzer.terms(words))
-        asks_who = self.analyzer.asks_who(words)
+        unmarked = None if focus or pointing_back else self._unmarked_question(parts)
+        asks_who = self.analyzer.asks_who(words) or (
+            self.analyzer.asks_who(unmarked) if unmarked else None
+        )
         if not asks_who and pointing_back:
             # "my boss says renewals are how a PM is judged. is that right?" asks yes or no
             # about a claim naming a role: the opener is in the last sentence, the role before.
@@ -211,13 +214,10 @@ class Matcher:
             # scored alone too. (A who-question is not: its owner is read from the whole.)
             readings.append(self.analyzer.terms(opening_words))
         ranked = self._ranked(*readings)
-        unmarked = None if focus or pointing_back or opening else self._unmarked_question(parts)
-        if unmarked and not (ranked and self.documents[ranked[0][0]].kind == SUBJECT):
+        if unmarked and self._scored_alone_too(unmarked, ranked):
             # "customer's IT folks keep asking eng about implementation. which role handles
-            # implementation, csm or pm": the last sentence asks, question mark or not. Not
-            # when the whole message is first about a not-covered subject ("my laptop drops
-            # off the VPN. who do i ask in IT to fix it").
-            ranked = self._ranked(*readings, unmarked)
+            # implementation, csm or pm": the last sentence asks, question mark or not.
+            ranked = self._ranked(*readings, self.analyzer.terms(unmarked))
         if asks_who or self._best_duty_score(ranked) >= self.tuning.duty_without_who:
             # Only then can a duty answer: meaning is not computed for nothing.
             ranked = rank_duties_by_meaning(
@@ -281,18 +281,25 @@ class Matcher:
         )
 
     def _unmarked_question(self, parts: list[str]) -> list[str] | None:
-        """The terms of the message's last sentence when it asks without a question mark
-        (none of the sentences has one), points at nothing before it, and names enough to be
-        scored alone; else None (`parts`: the message's sentences)."""
+        """The words of the message's last sentence, corrected, when it asks without a
+        question mark (none of the sentences has one) and points at nothing before it; else
+        None (`parts`: the message's sentences)."""
         if len(parts) < 2 or any("?" in part for part in parts):
             return None
         last = self.analyzer.normalize(parts[-1])
         vocabulary = self.analyzer.vocabulary
         if not vocabulary.opens_question(last) or vocabulary.refers_back(last):
             return None
-        terms = self.analyzer.terms(self._corrected(last))
+        return self._corrected(last)
+
+    def _scored_alone_too(self, words: list[str], ranked: list[tuple[int, float]]) -> bool:
+        """Whether a last sentence asking without a question mark names enough to be scored
+        alone ("who handles it" does not), and the message as a whole is not first about a
+        not-covered subject ("my laptop drops off the VPN. who do i ask in IT to fix it")."""
+        terms = self.analyzer.terms(words)
         content = sum(not self.analyzer.keeps(term) for term in terms)
-        return terms if content >= self.tuning.unmarked_question_terms else None
+        subject_first = bool(ranked) and self.documents[ranked[0][0]].kind == SUBJECT
+        return content >= self.tuning.unmarked_question_terms and not subject_first
 
     @staticmethod
     def _opening_question(parts: list[str]) -> str | None:

@@ -110,8 +110,8 @@ class Vocabulary:
 
     def opens_question(self, normalized: str) -> bool:
         """Whether a normalised sentence opens as a question does ("which role handles...",
-        "is it...")."""
-        first = normalized.split(maxsplit=1)[:1]
+        "as the pm, is it..."), after any introduction of the asker."""
+        first = self.without_introductions(normalized).split(maxsplit=1)[:1]
         return bool(first) and (first[0] in self.question_words or first[0] in self.yes_no_openers)
 
     def refers_back(self, normalized: str) -> bool:
@@ -125,6 +125,8 @@ class Vocabulary:
         if self._who_pattern is not None and self._who_pattern.search(collapsed):
             return ASKS_WHO
         words = collapsed.split()
-        if words and words[0] in self.yes_no_openers and any(word in ROLES for word in words):
+        # "as the pm, do i own fixing that?" opens after the asker's role.
+        opening = self.without_introductions(collapsed).split()[:1]
+        if opening and opening[0] in self.yes_no_openers and any(word in ROLES for word in words):
             return ASKS_YES_NO
         return None

@@ -380,3 +380,24 @@ def test_a_pointer_with_nothing_before_it_is_declined(matcher: Matcher, question
 
 def test_a_longer_question_shaped_like_a_pointer_is_answered(matcher: Matcher) -> None:
     assert matcher.match("whose job is it to retain customers").owner == "both"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what am i responsible for as a new csm", "csm-responsibilities"),
+        ("what do i own as a pm", "pm-responsibilities"),
+    ],
+)
+def test_what_a_role_owns_is_its_responsibilities_not_one_duty(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    match = matcher.match(question)
+    assert (match.id, match.owner) == (expected, None)
+
+
+def test_a_yes_no_question_may_open_after_the_askers_role(matcher: Matcher) -> None:
+    match = matcher.match("as the new csm, do i put the risk assessment together")
+    assert (match.owner, match.duty and match.duty.id) == ("pm", "risk-management")
+    match = matcher.match("as the pm, do i chase the client when adoption drops")
+    assert (match.owner, match.duty and match.duty.id) == ("csm", "product-adoption")
