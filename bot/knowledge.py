@@ -67,6 +67,7 @@ _VOCABULARY_KEYS = {
     "who_phrases",
     "yes_no_openers",
     "question_words",
+    "person_pronouns",
     "stopwords",
     "everyday_names",
     "introductions",
@@ -812,6 +813,9 @@ class _Checker:
             ),
             question_words=frozenset(
                 clean(word) for word in self.word_list(file, document, "question_words")
+            ),
+            person_pronouns=frozenset(
+                clean(word) for word in self.word_list(file, document, "person_pronouns")
             ),
             stopwords=frozenset(
                 clean(word) for word in self.word_list(file, document, "stopwords")

@@ -23,6 +23,7 @@ from bot.matching.names import ProperNames
 from bot.matching.scoring import Scorer, rank_duties_by_meaning
 from bot.matching.speller import Speller
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
+from bot.vocabulary import ROLES
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ class Matcher:
             # Context before the question can only help: the asking sentence is scored alone
             # too, and who-words and not-covered subjects are read in it alone.
             words = self._corrected(focus)
-            readings.append(self.analyzer.terms(words))
+            readings.append(self._with_context_role(words, readings[0]))
         unmarked = None if focus or pointing_back else self._unmarked_question(parts)
         asks_who = self.analyzer.asks_who(words) or (
             self.analyzer.asks_who(unmarked) if unmarked else None
@@ -279,6 +280,18 @@ class Matcher:
         return bool(self.analyzer.asks_who(words)) and all(
             self.analyzer.keeps(term) for term in self.analyzer.terms(words)
         )
+
+    def _with_context_role(self, words: list[str], context_terms: list[str]) -> list[str]:
+        """The asking sentence's terms, plus the one role the whole message names when the
+        sentence speaks of a person without naming a role ("writing my 30-60-90 plan as a new
+        csm. what am i responsible for?")."""
+        terms = self.analyzer.terms(words)
+        roles = {term for term in context_terms if term in ROLES}
+        if len(roles) != 1 or any(term in ROLES for term in terms):
+            return terms
+        if not any(word in self.analyzer.vocabulary.person_pronouns for word in words):
+            return terms
+        return [*terms, *roles]
 
     def _unmarked_question(self, parts: list[str]) -> list[str] | None:
         """The words of the message's last sentence, corrected, when it asks without a

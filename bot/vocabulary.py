@@ -39,6 +39,9 @@ class Vocabulary:
     # Other words a question opens with ("who", "what", "which"...): a last sentence opening
     # so asks, question mark or not.
     question_words: frozenset[str] = frozenset()
+    # Words for a person ("i", "they"): an asking sentence using one, naming no role, is about
+    # the one role its context names ("as a new csm. what am i responsible for?").
+    person_pronouns: frozenset[str] = frozenset()
     stopwords: frozenset[str] = frozenset()
     # Capitalised words that name no person, customer or project (weekdays, months...).
     everyday_names: frozenset[str] = frozenset()

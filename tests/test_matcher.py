@@ -323,6 +323,20 @@ def test_a_last_sentence_that_asks_without_a_question_mark_is_scored_alone_too(m
     assert (laptop.id, laptop.owner) == (None, None)
 
 
+def test_an_asking_sentence_about_a_person_reads_the_role_its_context_names(matcher):
+    context = matcher.analyzer.terms("starting monday as a csm".split())
+    assert "csm" in matcher._with_context_role("what am i responsible for".split(), context)
+    # Not without a word for a person, nor when the context names both roles.
+    assert "csm" not in matcher._with_context_role("what is the difference".split(), context)
+    both = matcher.analyzer.terms("csm and pm".split())
+    assert not {"csm", "pm"} & set(
+        matcher._with_context_role("what am i responsible for".split(), both)
+    )
+    # Such a message is then answered with that role's responsibilities.
+    question = "writing up my first-week plan as a new csm. what am i actually responsible for?"
+    assert matcher.match(question).id == "csm-responsibilities"
+
+
 def test_a_bare_which_role_question_is_about_what_comes_before_it(matcher) -> None:
     match = matcher.match("budget - cs or pm? at my last place finance owned it and i'm confused")
     assert (match.owner, match.duty and match.duty.id) == ("pm", "budget-planning")
