@@ -324,13 +324,13 @@ def test_a_last_sentence_that_asks_without_a_question_mark_is_scored_alone_too(m
 
 
 def test_an_asking_sentence_about_a_person_reads_the_role_its_context_names(matcher):
-    context = matcher.analyzer.terms("starting monday as a csm".split())
-    assert "csm" in matcher._with_context_role("what am i responsible for".split(), context)
+    context = matcher.analyzer.terms(["starting", "monday", "as", "a", "csm"])
+    assert "csm" in matcher._with_context_role(["what", "am", "i", "responsible", "for"], context)
     # Not without a word for a person, nor when the context names both roles.
-    assert "csm" not in matcher._with_context_role("what is the difference".split(), context)
-    both = matcher.analyzer.terms("csm and pm".split())
+    assert "csm" not in matcher._with_context_role(["what", "is", "the", "difference"], context)
+    both = matcher.analyzer.terms(["csm", "and", "pm"])
     assert not {"csm", "pm"} & set(
-        matcher._with_context_role("what am i responsible for".split(), both)
+        matcher._with_context_role(["what", "am", "i", "responsible", "for"], both)
     )
     # Such a message is then answered with that role's responsibilities.
     question = "writing up my first-week plan as a new csm. what am i actually responsible for?"
