@@ -68,6 +68,7 @@ _VOCABULARY_KEYS = {
     "yes_no_openers",
     "question_words",
     "person_pronouns",
+    "fillers",
     "stopwords",
     "everyday_names",
     "introductions",
@@ -817,6 +818,7 @@ class _Checker:
             person_pronouns=frozenset(
                 clean(word) for word in self.word_list(file, document, "person_pronouns")
             ),
+            fillers=frozenset(clean(word) for word in self.word_list(file, document, "fillers")),
             stopwords=frozenset(
                 clean(word) for word in self.word_list(file, document, "stopwords")
             ),

@@ -39,6 +39,9 @@ class Vocabulary:
     # Other words a question opens with ("who", "what", "which"...): a last sentence opening
     # so asks, question mark or not.
     question_words: frozenset[str] = frozenset()
+    # Words that only colour a question ("really", "actually"): who-phrases are also looked for
+    # without them ("is that really on me" asks "is that on me").
+    fillers: frozenset[str] = frozenset()
     # Words for a person ("i", "they"): an asking sentence using one, naming no role, is about
     # the one role its context names ("as a new csm. what am i responsible for?").
     person_pronouns: frozenset[str] = frozenset()
@@ -117,6 +120,10 @@ class Vocabulary:
         first = self.without_introductions(normalized).split(maxsplit=1)[:1]
         return bool(first) and (first[0] in self.question_words or first[0] in self.yes_no_openers)
 
+    def without_fillers(self, normalized: str) -> str:
+        """A normalised text without its filler words ("is that *really* on me")."""
+        return " ".join(word for word in normalized.split() if word not in self.fillers)
+
     def refers_back(self, normalized: str) -> bool:
         """Whether a normalised asking sentence only points back at the message before it."""
         return any(pattern.search(normalized) for pattern in self.back_references)
@@ -125,7 +132,10 @@ class Vocabulary:
         """How a normalised, role-collapsed question asks which role owns something:
         ASKS_WHO for a "who?" phrase, ASKS_YES_NO for a yes/no question naming a role
         ("is onboarding a pm task?"), None when it does not ask."""
-        if self._who_pattern is not None and self._who_pattern.search(collapsed):
+        if self._who_pattern is not None and (
+            self._who_pattern.search(collapsed)
+            or self._who_pattern.search(self.without_fillers(collapsed))
+        ):
             return ASKS_WHO
         words = collapsed.split()
         # "as the pm, do i own fixing that?" opens after the asker's role.

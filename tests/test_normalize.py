@@ -170,3 +170,9 @@ def test_a_sentence_opens_as_a_question_with_a_question_word_or_a_yes_no_opener(
     assert vocabulary.opens_question("is it the csm")
     assert not vocabulary.opens_question("the csm handles it")
     assert not vocabulary.opens_question("")
+
+
+def test_who_phrases_are_found_past_filler_words() -> None:
+    vocabulary = Vocabulary(who_phrases=("is that on me",), fillers=frozenset({"really"}))
+    assert vocabulary.asks_who("is that really on me")
+    assert not Vocabulary(who_phrases=("is that on me",)).asks_who("is that really on me")
