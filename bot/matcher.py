@@ -200,8 +200,10 @@ class Matcher:
             words = self._corrected(focus)
             readings.append(self._with_context_role(words, readings[0]))
         unmarked = None if focus or pointing_back else self._unmarked_question(parts)
+        # A last sentence asking without a question mark may ask who about a role named before
+        # it ("i'm the pm and a client wants a training. do i run it myself").
         asks_who = self.analyzer.asks_who(words) or (
-            self.analyzer.asks_who(unmarked) if unmarked else None
+            self.analyzer.asks_who(unmarked + words) if unmarked else None
         )
         if not asks_who and pointing_back:
             # "my boss says renewals are how a PM is judged. is that right?" asks yes or no

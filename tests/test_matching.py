@@ -396,6 +396,30 @@ def test_what_a_role_owns_is_its_responsibilities_not_one_duty(
     assert (match.id, match.owner) == (expected, None)
 
 
+@pytest.mark.parametrize(
+    ("question", "owner", "duty"),
+    [
+        (
+            "i'm the pm and the customer is asking for a product walkthrough for their new "
+            "staff. do i run it myself",
+            "csm",
+            "customer-training",
+        ),
+        (
+            "i'm the csm here and the client wants the budget estimate redone. do i take that "
+            "on myself",
+            "pm",
+            "budget-planning",
+        ),
+    ],
+)
+def test_a_last_sentence_without_a_question_mark_asks_about_the_role_named_before(
+    matcher: Matcher, question: str, owner: str, duty: str
+) -> None:
+    match = matcher.match(question)
+    assert (match.owner, match.duty and match.duty.id) == (owner, duty)
+
+
 def test_a_yes_no_question_may_open_after_the_askers_role(matcher: Matcher) -> None:
     match = matcher.match("as the new csm, do i put the risk assessment together")
     assert (match.owner, match.duty and match.duty.id) == ("pm", "risk-management")
