@@ -15,7 +15,7 @@ from dotenv import load_dotenv
 
 from bot import __version__, evaluation
 from bot.answering import SURFACE_CLI, AnswerService, Library
-from bot.curation import report
+from bot.curation import report_options
 from bot.curation.backends import StoreError
 from bot.knowledge import (
     KnowledgeBase,
@@ -261,6 +261,8 @@ def _eval(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: Text
 
 
 def _report(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    from bot.curation import report
+
     out.write(report.run(args, settings) + "\n")
     return EXIT_OK
 
@@ -498,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Report on recorded questions: answer rate, frequent unanswered questions "
         "(near-duplicates grouped), answers voted not helpful, most asked topics.",
     )
-    report.add_arguments(report_command)
+    report_options.add_arguments(report_command)
     report_command.set_defaults(
         handler=_report, unused_settings=SERVER_SETTINGS + CONVERSATION_SETTINGS
     )

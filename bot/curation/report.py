@@ -26,7 +26,6 @@ import argparse
 import csv
 import io
 import json
-import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -34,19 +33,15 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from bot.curation.backends import SqlBackend, StoreError, timestamp, utc_now
+from bot.curation.report_options import DEFAULT_LIMIT
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.matcher import Matcher
 from bot.settings import Settings
 
-DEFAULT_SINCE = "7d"
-DEFAULT_LIMIT = 10
 # token_sort_ratio at or above this puts two unanswered questions in one group.
 GROUP_SIMILARITY = 85.0
 # How many earlier groups one unanswered question is compared with, at most (see group_similar).
 MAX_GROUP_CANDIDATES = 100
-FORMATS = ("text", "json", "csv")
-_SINCE_PATTERN = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
-_SINCE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 # The knowledge files indent an entry's questions by six spaces.
 _QUESTION_INDENT = " " * 6
 CSV_COLUMNS = (
@@ -60,22 +55,6 @@ CSV_COLUMNS = (
     "closest_score",
     "closest_file",
 )
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return int(text)
-
-
-def parse_since(text: str) -> timedelta:
-    """`30m`, `24h`, `7d`, `2w` -> a period; raises argparse.ArgumentTypeError otherwise."""
-    found = _SINCE_PATTERN.match(text)
-    if not found or int(found.group(1)) == 0:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a period; use a number and m, h, d or w, e.g. 30m, 24h, 7d, 2w"
-        )
-    return timedelta(**{_SINCE_UNITS[found.group(2)]: int(found.group(1))})
 
 
 @dataclass(frozen=True)
@@ -523,32 +502,6 @@ def render(report: Report, output_format: str, *, suggest: bool = False) -> str:
     if output_format == "csv":
         return render_csv(report)
     return render_text(report, suggest=suggest)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The `report` command's options."""
-    parser.add_argument(
-        "--since",
-        type=parse_since,
-        default=parse_since(DEFAULT_SINCE),
-        metavar="PERIOD",
-        help=f"how far back to look: 30m, 24h, 7d, 2w (default {DEFAULT_SINCE})",
-    )
-    parser.add_argument(
-        "--format", choices=FORMATS, default="text", help="text (default), json or csv"
-    )
-    parser.add_argument(
-        "--suggest",
-        action="store_true",
-        help="for each unanswered question, the entry it came closest to and the YAML line to add",
-    )
-    parser.add_argument(
-        "--limit",
-        type=_positive,
-        default=DEFAULT_LIMIT,
-        metavar="N",
-        help=f"at most N rows per section (default {DEFAULT_LIMIT})",
-    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> str:

@@ -19,11 +19,11 @@ from bot.curation.backends.sqlite import SqliteBackend
 from bot.curation.report import (
     build_report,
     group_similar,
-    parse_since,
     render_csv,
     render_json,
     render_text,
 )
+from bot.curation.report_options import parse_since
 from bot.curation.store import QuestionStore
 from bot.knowledge import KnowledgeBase
 
