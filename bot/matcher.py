@@ -197,8 +197,8 @@ class Matcher:
         if focus:
             # Context before the question can only help: the asking sentence is scored alone
             # too, and who-words and not-covered subjects are read in it alone.
-            words = self._corrected(focus)
-            readings.append(self._with_context_role(words, readings[0]))
+            context_words, words = words, self._corrected(focus)
+            readings.append(self._with_context_role(words, context_words))
         unmarked = None if focus or pointing_back else self._unmarked_question(parts)
         # A last sentence asking without a question mark may ask who about a role named before
         # it ("i'm the pm and a client wants a training. do i run it myself").
@@ -283,17 +283,23 @@ class Matcher:
             self.analyzer.keeps(term) for term in self.analyzer.terms(words)
         )
 
-    def _with_context_role(self, words: list[str], context_terms: list[str]) -> list[str]:
-        """The asking sentence's terms, plus the one role the whole message names when the
-        sentence speaks of a person without naming a role ("writing my 30-60-90 plan as a new
-        csm. what am i responsible for?")."""
+    def _with_context_role(self, words: list[str], context_words: list[str]) -> list[str]:
+        """The asking sentence's terms, plus a role it leaves unnamed: the one role the asker
+        introduced themselves as ("writing my 30-60-90 plan as a new csm. what am i responsible
+        for?"), or, when the sentence speaks of someone ("what will they do?"), the one role the
+        message names."""
         terms = self.analyzer.terms(words)
-        roles = {term for term in context_terms if term in ROLES}
-        if len(roles) != 1 or any(term in ROLES for term in terms):
+        if any(term in ROLES for term in terms):
             return terms
-        if not any(word in self.analyzer.vocabulary.person_pronouns for word in words):
-            return terms
-        return [*terms, *roles]
+        vocabulary = self.analyzer.vocabulary
+        context = vocabulary.collapse(" ".join(context_words))
+        named = set(context.split())
+        if any(word in vocabulary.person_pronouns for word in words):
+            roles = named.intersection(ROLES)
+        else:
+            introduced = named - set(vocabulary.without_introductions(context).split())
+            roles = introduced.intersection(ROLES)
+        return [*terms, *roles] if len(roles) == 1 else terms
 
     def _unmarked_question(self, parts: list[str]) -> list[str] | None:
         """The words of the message's last sentence, corrected, when it asks without a

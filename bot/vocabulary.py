@@ -42,8 +42,9 @@ class Vocabulary:
     # Words that only colour a question ("really", "actually"): who-phrases are also looked for
     # without them ("is that really on me" asks "is that on me").
     fillers: frozenset[str] = frozenset()
-    # Words for a person ("i", "they"): an asking sentence using one, naming no role, is about
-    # the one role its context names ("as a new csm. what am i responsible for?").
+    # Words for someone other than the asker ("they", "she"): an asking sentence using one,
+    # naming no role, is about the one role its context names ("we hired a pm. what will
+    # they do?").
     person_pronouns: frozenset[str] = frozenset()
     stopwords: frozenset[str] = frozenset()
     # Capitalised words that name no person, customer or project (weekdays, months...).
