@@ -165,6 +165,7 @@ def test_what_a_role_is_here_is_the_role_not_someone_in_particular(matcher: Matc
         ("as the new pm, is it on me to keep the project inside its budget?", "pm"),
         ("i just started as a csm, am i the one who trains the customer team", "csm"),
         ("adoption is flat since launch. as the pm do i own fixing that", "csm"),
+        ("my new pm keeps asking whether setting the project budget is his job or the csm's", "pm"),
         # A task, then whether it is the role's, in one sentence.
         (
             "my lead wants me to put together the cost estimate for the rollout, is that normal for a csm",

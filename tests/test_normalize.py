@@ -84,6 +84,7 @@ def test_markup_case_and_punctuation(text: str, expected: str) -> None:
         ("what kinda qs", "what kind of questions"),
         ("about to walk away", "about to leave"),
         ("who'd run it", "who would run it"),
+        ("a workshop on the tool", "a training on the tool"),
         ("who'll run it", "who will run it"),
     ],
 )
