@@ -69,6 +69,7 @@ _VOCABULARY_KEYS = {
     "question_words",
     "person_pronouns",
     "fillers",
+    "pointing_words",
     "stopwords",
     "everyday_names",
     "introductions",
@@ -819,6 +820,9 @@ class _Checker:
                 clean(word) for word in self.word_list(file, document, "person_pronouns")
             ),
             fillers=frozenset(clean(word) for word in self.word_list(file, document, "fillers")),
+            pointing_words=frozenset(
+                clean(word) for word in self.word_list(file, document, "pointing_words")
+            ),
             stopwords=frozenset(
                 clean(word) for word in self.word_list(file, document, "stopwords")
             ),

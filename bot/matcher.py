@@ -315,8 +315,12 @@ class Matcher:
 
     def _scored_alone_too(self, words: list[str], ranked: list[tuple[int, float]]) -> bool:
         """Whether a last sentence asking without a question mark names enough to be scored
-        alone ("who handles it" does not), and the message as a whole is not first about a
-        not-covered subject ("my laptop drops off the VPN. who do i ask in IT to fix it")."""
+        alone ("who handles it" does not), without pointing back at the message before it
+        ("which of the two roles is he describing there"), and the message as a whole is not
+        first about a not-covered subject ("my laptop drops off the VPN. who do i ask in IT to
+        fix it")."""
+        if any(word in self.analyzer.vocabulary.pointing_words for word in words):
+            return False
         terms = self.analyzer.terms(words)
         content = sum(not self.analyzer.keeps(term) for term in terms)
         subject_first = bool(ranked) and self.documents[ranked[0][0]].kind == SUBJECT

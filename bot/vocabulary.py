@@ -39,6 +39,9 @@ class Vocabulary:
     # Other words a question opens with ("who", "what", "which"...): a last sentence opening
     # so asks, question mark or not.
     question_words: frozenset[str] = frozenset()
+    # Words that point back at what came before ("that", "it", "there"): a last sentence
+    # using one is read with its context, never scored alone.
+    pointing_words: frozenset[str] = frozenset()
     # Words that only colour a question ("really", "actually"): who-phrases are also looked for
     # without them ("is that really on me" asks "is that on me").
     fillers: frozenset[str] = frozenset()

@@ -318,6 +318,12 @@ def test_a_last_sentence_that_asks_without_a_question_mark_is_scored_alone_too(m
         "implementation, csm or pm"
     )
     assert (match.owner, match.duty and match.duty.id) == ("both", "implementation")
+    # Not when it points back at the story before it.
+    story = matcher.match(
+        "our vp said we need someone who looks after customers for years after they sign. "
+        "which of the two roles is she talking about there"
+    )
+    assert story.owner == "csm"
     # Not when the message is first about something not covered.
     laptop = matcher.match("my laptop drops off the vpn every hour. who do i ask in IT to fix it")
     assert (laptop.id, laptop.owner) == (None, None)
