@@ -287,6 +287,9 @@ def test_empty_knowledge_base_abstains() -> None:
         ("we use it a lot. budget - cs or pm? at my last place finance owned it",
          "budget cs or pm?"),
         ("budget - cs or pm? at my last place finance owned it", "budget cs or pm?"),
+        # A question after the last question mark, without one of its own, asks too.
+        ("we hired both. is that a csm vs pm thing? how does approachability differ",
+         "is that a csm vs pm thing? how does approachability differ"),
         # A question naming only a role is a question of its own.
         ("just joined the team :wave: what exactly is a CSM?", "what exactly is a CSM?"),
     ],
