@@ -15,7 +15,7 @@ from functools import lru_cache
 from operator import itemgetter
 
 from bot.knowledge import Duty, Entry, KnowledgeBase, Subject
-from bot.matching.analyzer import Analyzer, sentences
+from bot.matching.analyzer import Analyzer, quoted, sentences
 from bot.matching.decision import Decision, decide
 from bot.matching.index import DUTY, ENTRY, SUBJECT, Index, documents_of
 from bot.matching.meaning import MeaningIndex, WordVectors
@@ -209,6 +209,11 @@ class Matcher:
             # "my boss says renewals are how a PM is judged. is that right?" asks yes or no
             # about a claim naming a role: the opener is in the last sentence, the role before.
             asks_who = self.analyzer.asks_who(self._corrected(pointing_back) + words)
+        claim = quoted(question) if pointing_back else ""
+        if claim:
+            # "&gt; the pm trains customers / saw this in a doc, is this right?": the quoted
+            # claim is what is asked about, the story around it context.
+            readings.append(self.analyzer.terms(self._corrected(self.analyzer.normalize(claim))))
         subject_words, subject_terms = words, readings[-1]
         opening = None if focus or pointing_back else self._opening_question(parts)
         opening_words = self._corrected(self.analyzer.normalize(opening)) if opening else []
@@ -224,7 +229,9 @@ class Matcher:
         if asks_who or self._best_duty_score(ranked) >= self.tuning.duty_without_who:
             # Only then can a duty answer: meaning is not computed for nothing.
             ranked = rank_duties_by_meaning(
-                ranked, self.meaning.similarities(question), self.tuning
+                ranked,
+                self.meaning.similarities(f"{claim} {pointing_back}" if claim else question),
+                self.tuning,
             )
         if opening:
             # "what even is a CSM? the recruiter said it's kinda sales": what follows an

@@ -10,7 +10,7 @@ import pytest
 from bot.evaluation import load_cases
 from bot.knowledge import Answer, Entry, KnowledgeBase, SourceRef
 from bot.matcher import Match, Matcher
-from bot.matching.analyzer import sentences
+from bot.matching.analyzer import quoted, sentences
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
 from tests.conftest import QUESTION_FILES
 
@@ -348,6 +348,27 @@ def test_an_asking_sentence_about_a_person_reads_the_role_its_context_names(matc
     # Such a message is then answered with that role's responsibilities.
     question = "writing up my first-week plan as a new csm. what am i actually responsible for?"
     assert matcher.match(question).id == "csm-responsibilities"
+
+
+def test_a_quoted_claim_is_what_a_pointing_question_asks_about(matcher) -> None:
+    question = (
+        "&gt; the csm is the one who carries the sales quota\n"
+        "this came up at lunch with my new team and nobody pushed back. is this right?"
+    )
+    match = matcher.match(question)
+    assert (match.owner, match.duty and match.duty.id) == ("pm", "sales-quota")
+
+
+@pytest.mark.parametrize(
+    ("message", "claim"),
+    [
+        ("&gt; the pm trains customers\nsaw this in a doc. is this right?", "the pm trains customers"),
+        ("> one\n&gt; two\nwho's this about?", "one two"),
+        ("no quote here. is this right?", ""),
+    ],
+)  # fmt: skip
+def test_quoted_lines_are_read_without_their_marks(message, claim):
+    assert quoted(message) == claim
 
 
 def test_a_bare_which_role_question_is_about_what_comes_before_it(matcher) -> None:

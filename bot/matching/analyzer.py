@@ -25,6 +25,18 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
 
 
+# A Slack quote is a line opening with ">", which arrives escaped as "&gt;".
+_QUOTE_MARK = re.compile(r"^\s*(?:&gt;|>)\s?")
+
+
+def quoted(text: str) -> str:
+    """The quoted lines of a message as typed, joined, without their quote marks ("" when
+    nothing is quoted)."""
+    return " ".join(
+        _QUOTE_MARK.sub("", line).strip() for line in text.splitlines() if _QUOTE_MARK.match(line)
+    ).strip()
+
+
 # Stemming is the costliest step of indexing; a vocabulary is small, so each word is stemmed once.
 _stem = lru_cache(maxsize=65536)(snowballstemmer.stemmer("english").stemWord)
 
