@@ -10,6 +10,7 @@ builds them once per knowledge base; `match` is then cheap.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from operator import itemgetter
@@ -170,10 +171,12 @@ class Matcher:
         corrected = " ".join(self.speller.correction(word) for word in normalized.split())
         return self.analyzer.vocabulary.expand(corrected).split()
 
-    def _ranked(self, *term_lists: list[str]) -> list[tuple[int, float]]:
+    def _ranked(
+        self, *term_lists: list[str], adding_to: Sequence[tuple[int, float]] = ()
+    ) -> list[tuple[int, float]]:
         """Documents by score, best first; with several readings of a question, each document
-        keeps its best score over them."""
-        scores: dict[int, float] = {}
+        keeps its best score over them (and over `adding_to`, a ranking of other readings)."""
+        scores: dict[int, float] = dict(adding_to)
         for terms in term_lists:
             for position, score in self.scorer.scores(self.scorer.query(terms)).items():
                 scores[position] = max(score, scores.get(position, 0.0))
@@ -225,7 +228,7 @@ class Matcher:
         if unmarked and self._scored_alone_too(unmarked, ranked):
             # "customer's IT folks keep asking eng about implementation. which role handles
             # implementation, csm or pm": the last sentence asks, question mark or not.
-            ranked = self._ranked(*readings, self.analyzer.terms(unmarked))
+            ranked = self._ranked(self.analyzer.terms(unmarked), adding_to=ranked)
         if asks_who or self._best_duty_score(ranked) >= self.tuning.duty_without_who:
             # Only then can a duty answer: meaning is not computed for nothing.
             ranked = rank_duties_by_meaning(
