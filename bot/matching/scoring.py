@@ -88,19 +88,23 @@ class Scorer:
             weights=np.concatenate([posting_weights[term] for term in known]),
             minlength=len(self.index.questions),
         )
+        # Only the questions sharing a term are looked at further: on a large knowledge base
+        # they are a small part of all, and choosing the best among all cost most of the time.
+        touched = np.flatnonzero(common)
         positions, overlaps = [], []
         # Questions are stored kind by kind, so each kind is a slice: each kind of document gets
         # its own share of the rescoring pool, so that duties are not crowded out by entries
         # sharing the role words, or the other way round.
         for code, (begin, end) in enumerate(self.index.kind_slices):
             norm = query.norm if code == ENTRY_CODE else role_free.norm
-            if begin == end or not norm:
+            low, high = np.searchsorted(touched, (begin, end))
+            found = touched[low:high]
+            if not len(found) or not norm:
                 continue
-            overlap = self._f_beta(common[begin:end], norm, self.index.question_norms[begin:end])
+            overlap = self._f_beta(common[found], norm, self.index.question_norms[found])
             size = min(self.tuning.rescore_pool, len(overlap))
             best = np.argpartition(overlap, -size)[-size:]
-            best = best[overlap[best] > 0]
-            positions.append(best + begin)
+            positions.append(found[best])
             overlaps.append(overlap[best])
         if not positions:
             return {}
