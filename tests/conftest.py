@@ -11,8 +11,9 @@ import pytest
 from bot.curation.backends import SqlBackend
 from bot.curation.backends.postgres import PostgresBackend
 from bot.curation.backends.sqlite import SqliteBackend
+from bot.evaluation import Case, load_cases
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.matcher import Matcher
+from bot.matcher import Match, Matcher
 from bot.settings import default_knowledge_dir
 from tests.postgres import PostgresServer
 
@@ -32,6 +33,16 @@ def knowledge() -> KnowledgeBase:
 def matcher(knowledge: KnowledgeBase) -> Matcher:
     """A matcher over the bundled knowledge base, with the default tuning."""
     return Matcher(knowledge)
+
+
+@pytest.fixture(scope="session")
+def question_matches(matcher: Matcher) -> dict[Path, list[tuple[Case, Match]]]:
+    """Every dev and held-out question with what the bundled matcher answers, matched once for
+    the tests that read them all (quality floors, invariants, the README's table)."""
+    return {
+        path: [(case, matcher.match(case.question)) for case in load_cases(path)]
+        for path in QUESTION_FILES
+    }
 
 
 @pytest.fixture(scope="session")

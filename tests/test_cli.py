@@ -175,6 +175,9 @@ def test_eval_prints_per_kind_accuracy_and_fails_under_a_minimum(tmp_path: Path)
     figures = json.loads(run("eval", str(questions), "--json")[1])[str(questions)]
     assert figures["kinds"]["topic"] == {"right": 1, "total": 1, "accuracy": 1.0}
     assert figures["kinds"]["who"]["right"] == 0
+    table = run("eval", str(questions), "--markdown")[1]
+    assert table.startswith(f"| kind of question | {questions} |\n")
+    assert "| topic (right entry) | 100.0% (1/1) |" in table
 
 
 def test_eval_rejects_a_malformed_question_file(tmp_path: Path) -> None:

@@ -7,12 +7,10 @@ import string
 
 import pytest
 
-from bot.evaluation import load_cases
 from bot.knowledge import Answer, Entry, KnowledgeBase, SourceRef
 from bot.matcher import Match, Matcher
 from bot.matching.analyzer import quoted, sentences
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
-from tests.conftest import QUESTION_FILES
 
 DEFAULT_THRESHOLD = DEFAULT_TUNING.threshold
 MAX_SUGGESTIONS = DEFAULT_TUNING.max_suggestions
@@ -178,11 +176,11 @@ def test_closest_never_raises(matcher: Matcher) -> None:
 # --- scores and suggestions -------------------------------------------------------------------
 
 
-def test_invariants_over_the_question_set(matcher: Matcher, knowledge: KnowledgeBase) -> None:
-    cases = [case for path in QUESTION_FILES for case in load_cases(path)]
-    assert len(cases) >= 600
-    for case in cases:
-        _check_invariants(knowledge, matcher.match(case.question), case.question)
+def test_invariants_over_the_question_set(question_matches, knowledge: KnowledgeBase) -> None:
+    matched = [pair for pairs in question_matches.values() for pair in pairs]
+    assert len(matched) >= 600
+    for case, match in matched:
+        _check_invariants(knowledge, match, case.question)
 
 
 def test_every_canonical_question_finds_its_own_entry(

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evaluation import evaluate, load_cases, summary
-from bot.matcher import Matcher
+from bot.evaluation import load_cases, summary, tally
 from tests.conftest import DEV_QUESTIONS, HELDOUT_QUESTIONS
 
 FLOORS = {
@@ -30,8 +29,8 @@ def test_question_sets_are_large_and_varied() -> None:
 
 
 @pytest.mark.parametrize("path", list(FLOORS), ids=lambda path: path.stem)
-def test_accuracy_per_kind_stays_above_its_floor(matcher: Matcher, path, capsys) -> None:
-    result = evaluate(matcher, load_cases(path))
+def test_accuracy_per_kind_stays_above_its_floor(question_matches, path, capsys) -> None:
+    result = tally(question_matches[path])
     with capsys.disabled():
         print(f"\n== {path.name}\n{summary(result)}")
     assert result.failures(FLOORS[path]) == [], summary(result, misses=False)
