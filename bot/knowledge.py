@@ -777,6 +777,10 @@ class _Checker:
             return []
         return [item.strip() for item in value]
 
+    def word_set(self, file: str, mapping: _Located, key: str) -> frozenset[str]:
+        """A list of words as a set of their normalised forms, or a problem and nothing."""
+        return frozenset(clean(word) for word in self.word_list(file, mapping, key))
+
     def vocabulary_file(self, path: Path) -> Vocabulary:
         file = str(path)
         document = self.read_yaml(path)
@@ -810,25 +814,13 @@ class _Checker:
             synonyms=dict(synonyms),
             roles=role_phrases,
             who_phrases=tuple(self.word_list(file, document, "who_phrases")),
-            yes_no_openers=frozenset(
-                clean(word) for word in self.word_list(file, document, "yes_no_openers")
-            ),
-            question_words=frozenset(
-                clean(word) for word in self.word_list(file, document, "question_words")
-            ),
-            person_pronouns=frozenset(
-                clean(word) for word in self.word_list(file, document, "person_pronouns")
-            ),
-            fillers=frozenset(clean(word) for word in self.word_list(file, document, "fillers")),
-            pointing_words=frozenset(
-                clean(word) for word in self.word_list(file, document, "pointing_words")
-            ),
-            stopwords=frozenset(
-                clean(word) for word in self.word_list(file, document, "stopwords")
-            ),
-            everyday_names=frozenset(
-                clean(word) for word in self.word_list(file, document, "everyday_names")
-            ),
+            yes_no_openers=self.word_set(file, document, "yes_no_openers"),
+            question_words=self.word_set(file, document, "question_words"),
+            person_pronouns=self.word_set(file, document, "person_pronouns"),
+            fillers=self.word_set(file, document, "fillers"),
+            pointing_words=self.word_set(file, document, "pointing_words"),
+            stopwords=self.word_set(file, document, "stopwords"),
+            everyday_names=self.word_set(file, document, "everyday_names"),
             introductions=tuple(self.patterns(file, document, "introductions")),
             back_references=tuple(self.patterns(file, document, "back_references")),
         )

@@ -156,15 +156,17 @@ class Matcher:
         """The best-scoring entry even below the threshold, for curators to add the question to;
         None when nothing scores at least the suggestion floor ("what is the weather" belongs
         to no entry, however it scores against them)."""
-        ranked = self._ranked(
-            self.analyzer.terms(self._corrected(self.analyzer.normalize(question)))
-        )
+        ranked = self._ranked(self.analyzer.terms(self._read(question)))
         for position, score in ranked:
             if self.documents[position].kind == ENTRY:
                 if score < self.tuning.closest_floor:
                     return None
                 return self.knowledge.entries[position], round(score, 1)
         return None
+
+    def _read(self, text: str) -> list[str]:
+        """The words of a text as typed, normalised and typos corrected."""
+        return self._corrected(self.analyzer.normalize(text))
 
     def _corrected(self, normalized: str) -> list[str]:
         """The words of a normalised question, typos corrected (and synonyms expanded again)."""
@@ -216,19 +218,20 @@ class Matcher:
         if claim:
             # "&gt; the pm trains customers / saw this in a doc, is this right?": the quoted
             # claim is what is asked about, the story around it context.
-            readings.append(self.analyzer.terms(self._corrected(self.analyzer.normalize(claim))))
+            readings.append(self.analyzer.terms(self._read(claim)))
         subject_words, subject_terms = words, readings[-1]
         opening = None if focus or pointing_back else self._opening_question(parts)
-        opening_words = self._corrected(self.analyzer.normalize(opening)) if opening else []
+        opening_words = self._read(opening) if opening else []
         if opening and not asks_who:
             # "what are each role's goals? setting our team's objectives": the question is
             # scored alone too. (A who-question is not: its owner is read from the whole.)
             readings.append(self.analyzer.terms(opening_words))
         ranked = self._ranked(*readings)
-        if unmarked and self._scored_alone_too(unmarked, ranked):
+        unmarked_terms = self.analyzer.terms(unmarked) if unmarked else []
+        if unmarked and self._scored_alone_too(unmarked, unmarked_terms, ranked):
             # "customer's IT folks keep asking eng about implementation. which role handles
             # implementation, csm or pm": the last sentence asks, question mark or not.
-            ranked = self._ranked(self.analyzer.terms(unmarked), adding_to=ranked)
+            ranked = self._ranked(unmarked_terms, adding_to=ranked)
         if asks_who or self._best_duty_score(ranked) >= self.tuning.duty_without_who:
             # Only then can a duty answer: meaning is not computed for nothing.
             ranked = rank_duties_by_meaning(
@@ -328,7 +331,9 @@ class Matcher:
             return None
         return self._corrected(last)
 
-    def _scored_alone_too(self, words: list[str], ranked: list[tuple[int, float]]) -> bool:
+    def _scored_alone_too(
+        self, words: list[str], terms: list[str], ranked: list[tuple[int, float]]
+    ) -> bool:
         """Whether a last sentence asking without a question mark names enough to be scored
         alone ("who handles it" does not), without pointing back at the message before it
         ("which of the two roles is he describing there"), and the message as a whole is not
@@ -336,7 +341,6 @@ class Matcher:
         fix it")."""
         if any(word in self.analyzer.vocabulary.pointing_words for word in words):
             return False
-        terms = self.analyzer.terms(words)
         content = sum(not self.analyzer.keeps(term) for term in terms)
         subject_first = bool(ranked) and self.documents[ranked[0][0]].kind == SUBJECT
         return content >= self.tuning.unmarked_question_terms and not subject_first
@@ -395,11 +399,7 @@ class Matcher:
         named = [part for part in parts if names(part)]
         if not named:
             return False  # the usual case, decided without reading any sentence twice
-        asking = [
-            part
-            for part in parts
-            if self.analyzer.asks_who(self._corrected(self.analyzer.normalize(part)))
-        ]
+        asking = [part for part in parts if self.analyzer.asks_who(self._read(part))]
         return asking[-1] in named if asking else True
 
     def _to_match(self, question: str, normalized: str, decision: Decision) -> Match:

@@ -141,9 +141,8 @@ class Vocabulary:
             or self._who_pattern.search(self.without_fillers(collapsed))
         ):
             return ASKS_WHO
-        words = collapsed.split()
+        if not any(word in ROLES for word in collapsed.split()):
+            return None
         # "as the pm, do i own fixing that?" opens after the asker's role.
         opening = self.without_introductions(collapsed).split()[:1]
-        if opening and opening[0] in self.yes_no_openers and any(word in ROLES for word in words):
-            return ASKS_YES_NO
-        return None
+        return ASKS_YES_NO if opening and opening[0] in self.yes_no_openers else None
