@@ -21,6 +21,7 @@ from bot.matching.decision import Decision, decide
 from bot.matching.index import DUTY, ENTRY, SUBJECT, Index, documents_of
 from bot.matching.meaning import MeaningIndex, WordVectors
 from bot.matching.names import ProperNames
+from bot.matching.patterns import AnyPattern
 from bot.matching.scoring import Scorer, rank_duties_by_meaning
 from bot.matching.speller import Speller
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
@@ -128,15 +129,13 @@ class Matcher:
                 sequence = tuple(self.analyzer.terms(self.analyzer.normalize(term).split()))
                 if sequence:
                     self._subject_terms.setdefault(sequence[0], []).append((sequence, position))
-        # Each subject's patterns as one alternation: one search per subject, not per pattern.
+        # Each subject's patterns searched as one: one search per subject, not per pattern.
         self._subject_patterns = [
-            (
-                position,
-                re.compile("|".join(f"(?:{pattern.pattern})" for pattern in subject.patterns)),
-            )
+            (position, AnyPattern(subject.patterns))
             for position, subject in self._subjects.items()
             if subject.patterns
         ]
+
         # The subject a question asking who about an unknown name is about (people, accounts).
         self._names_subject = next(
             (position for position, subject in self._subjects.items() if subject.proper_names),

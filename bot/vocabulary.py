@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.matching.patterns import AnyPattern
 from bot.normalize import clean
 
 CSM, PM = "csm", "pm"
@@ -63,7 +64,9 @@ class Vocabulary:
     _synonym_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _role_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _role_of: dict[str, str] = field(init=False, repr=False, compare=False)
-    _who_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _who_pattern: AnyPattern = field(init=False, repr=False, compare=False)
+    _any_introduction: AnyPattern = field(init=False, repr=False, compare=False)
+    _any_back_reference: AnyPattern = field(init=False, repr=False, compare=False)
     _normalized: Callable[[str], str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -80,7 +83,11 @@ class Vocabulary:
         set_(self, "_role_of", role_of)
         set_(self, "_role_pattern", _phrase_pattern(list(role_of)))
         who = [self.collapse(self.normalize(phrase)) for phrase in self.who_phrases]
-        set_(self, "_who_pattern", _phrase_pattern([phrase for phrase in who if phrase]))
+        who_pattern = _phrase_pattern([phrase for phrase in who if phrase])
+        set_(self, "_who_pattern", AnyPattern([who_pattern] if who_pattern else []))
+        # Most messages introduce no one and point back at nothing: one fast search says so.
+        set_(self, "_any_introduction", AnyPattern(self.introductions))
+        set_(self, "_any_back_reference", AnyPattern(self.back_references))
 
     @property
     def synonym_words(self) -> frozenset[str]:
@@ -114,6 +121,8 @@ class Vocabulary:
 
     def without_introductions(self, normalized: str) -> str:
         """A normalised message with the asker's introduction of themselves left out."""
+        if not self._any_introduction.search(normalized):
+            return normalized
         for pattern in self.introductions:
             normalized = pattern.sub(" ", normalized)
         return normalized
@@ -130,15 +139,14 @@ class Vocabulary:
 
     def refers_back(self, normalized: str) -> bool:
         """Whether a normalised asking sentence only points back at the message before it."""
-        return any(pattern.search(normalized) for pattern in self.back_references)
+        return self._any_back_reference.search(normalized)
 
     def asks_who(self, collapsed: str) -> str | None:
         """How a normalised, role-collapsed question asks which role owns something:
         ASKS_WHO for a "who?" phrase, ASKS_YES_NO for a yes/no question naming a role
         ("is onboarding a pm task?"), None when it does not ask."""
-        if self._who_pattern is not None and (
-            self._who_pattern.search(collapsed)
-            or self._who_pattern.search(self.without_fillers(collapsed))
+        if self._who_pattern.search(collapsed) or self._who_pattern.search(
+            self.without_fillers(collapsed)
         ):
             return ASKS_WHO
         if not any(word in ROLES for word in collapsed.split()):

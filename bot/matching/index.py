@@ -165,6 +165,16 @@ class Index:
             term: (np.array(documents, dtype=np.int64), np.array(amounts))
             for term, (documents, amounts) in by_term.items()
         }
+        # A small knowledge base also keeps the credit as a dense term-by-document matrix:
+        # coverage is then one gather and one product, not a concatenation per term. A large
+        # one would need gigabytes for it, and keeps to the postings.
+        self.credit_rows: dict[str, int] = {}
+        self.credit_matrix: np.ndarray | None = None
+        if len(by_term) * len(credit) <= self.tuning.dense_credit_cells:
+            self.credit_rows = {term: row for row, term in enumerate(by_term)}
+            self.credit_matrix = np.zeros((len(by_term), len(credit)))
+            for term, (documents, amounts) in by_term.items():
+                self.credit_matrix[self.credit_rows[term], documents] = amounts
 
     def _post_questions(self) -> None:
         """Post each example question under its terms, as arrays scoring can add up at once."""

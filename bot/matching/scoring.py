@@ -162,6 +162,14 @@ class Scorer:
     def _explained(self, weights: dict[str, float]) -> np.ndarray:
         """For every document, how much of these weighted terms its vocabulary vouches for
         (divided by the query's whole weight, the share it explains: coverage)."""
+        matrix = self.index.credit_matrix
+        if matrix is not None:
+            rows = self.index.credit_rows
+            found_rows = [(rows[term], weight) for term, weight in weights.items() if term in rows]
+            if not found_rows:
+                return np.zeros(len(self.index.documents))
+            picked, term_weights = zip(*found_rows, strict=True)
+            return np.asarray(term_weights) @ matrix[list(picked)]
         credit_postings = self.index.credit_postings
         found = [(credit_postings[term], weight) for term, weight in weights.items()
                  if term in credit_postings]  # fmt: skip
