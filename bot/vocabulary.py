@@ -20,12 +20,25 @@ ROLES = (CSM, PM)
 ASKS_WHO, ASKS_YES_NO = "who", "yes-no"
 
 
-def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
-    """Whole-word alternation, longest phrase first, so a phrase wins over a word inside it."""
+def _phrase_pattern(phrases: list[str], *, after_space: bool = False) -> re.Pattern[str] | None:
+    """Whole-word alternation, longest phrase first, so a phrase wins over a word inside it.
+
+    `after_space`: the pattern opens with the space before the phrase, for `_replace_phrases`.
+    """
     if not phrases:
         return None
     ordered = sorted(set(phrases), key=lambda phrase: (-len(phrase), phrase))
-    return re.compile(r"\b(" + "|".join(re.escape(phrase) for phrase in ordered) + r")\b")
+    lead = " " if after_space else ""
+    return re.compile(lead + r"\b(" + "|".join(re.escape(phrase) for phrase in ordered) + r")\b")
+
+
+def _replace_phrases(pattern: re.Pattern[str], text: str, replacements: Mapping[str, str]) -> str:
+    """Each phrase of a normalised text that `pattern` (made `after_space`) finds, replaced.
+
+    Led by a literal space, the pattern is tried only where a word starts (re skips ahead to
+    each space), not at every character: several times faster on a long message.
+    """
+    return pattern.sub(lambda found: " " + replacements[found.group(1)], " " + text)[1:]
 
 
 @dataclass(frozen=True)
@@ -74,14 +87,14 @@ class Vocabulary:
         set_ = object.__setattr__
         set_(self, "_normalized", lru_cache(maxsize=16384)(self._normalize))
         set_(self, "synonyms", synonyms)
-        set_(self, "_synonym_pattern", _phrase_pattern(list(synonyms)))
+        set_(self, "_synonym_pattern", _phrase_pattern(list(synonyms), after_space=True))
         role_of = {
             self.expand(clean(phrase)): role
             for role, phrases in self.roles.items()
             for phrase in phrases
         }
         set_(self, "_role_of", role_of)
-        set_(self, "_role_pattern", _phrase_pattern(list(role_of)))
+        set_(self, "_role_pattern", _phrase_pattern(list(role_of), after_space=True))
         who = [self.collapse(self.normalize(phrase)) for phrase in self.who_phrases]
         who_pattern = _phrase_pattern([phrase for phrase in who if phrase])
         set_(self, "_who_pattern", AnyPattern([who_pattern] if who_pattern else []))
@@ -98,7 +111,7 @@ class Vocabulary:
         """Replace shorthands and synonyms in already-cleaned text with the knowledge base's words."""
         if self._synonym_pattern is None:
             return cleaned
-        return self._synonym_pattern.sub(lambda found: self.synonyms[found.group(1)], cleaned)
+        return _replace_phrases(self._synonym_pattern, cleaned, self.synonyms)
 
     def normalize(self, text: str) -> str:
         """Clean a question (markup, case, accents, punctuation) and expand its synonyms.
@@ -117,7 +130,7 @@ class Vocabulary:
         """Role phrases ("customer success team", "project managers") -> `csm` / `pm`."""
         if self._role_pattern is None:
             return normalized
-        return self._role_pattern.sub(lambda found: self._role_of[found.group(1)], normalized)
+        return _replace_phrases(self._role_pattern, normalized, self._role_of)
 
     def without_introductions(self, normalized: str) -> str:
         """A normalised message with the asker's introduction of themselves left out."""

@@ -213,6 +213,8 @@ class Index:
             tuple(np.searchsorted(self.question_kinds, [code, code + 1]).tolist())
             for code in range(len(KINDS))
         ]
+        # The same slices as one array of boundaries (first kind's start, then each kind's end).
+        self.kind_bounds = np.array([self.kind_slices[0][0]] + [end for _, end in self.kind_slices])
         self.question_documents = np.array(
             [question.document for question in self.questions], dtype=np.int64
         )

@@ -12,6 +12,7 @@ answered by the PM's entry.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -51,20 +52,22 @@ class Scorer:
 
     def query(self, terms: list[str]) -> Query:
         """Weigh a question's terms: known terms by the index, unknown ones by the tuning."""
-        is_stopword = self.index.analyzer.is_stopword
-        content = sum(not is_stopword(term) for term in set(terms))
+        unique = set(terms)
+        stopwords = self.index.analyzer.stopwords
         tuning = self.tuning
+        content = len(unique - stopwords)
         unknown = tuning.unknown_weight * min(1.0, tuning.context_free_terms / max(content, 1))
+        unknown_stopword = unknown * tuning.stopword_factor
         idf = self.index.idf
         weights = {
-            term: idf.get(term, unknown * (tuning.stopword_factor if is_stopword(term) else 1.0))
-            for term in set(terms)
+            term: idf.get(term, unknown_stopword if term in stopwords else unknown)
+            for term in unique
         }
         return Query(
             tuple(terms),
             weights,
             sum(weights.values()),
-            frozenset(term for term in terms if term in ROLES),
+            frozenset(unique.intersection(ROLES)),
             " ".join(sorted(terms)),
         )
 
@@ -91,24 +94,26 @@ class Scorer:
         # Only the questions sharing a term are looked at further: on a large knowledge base
         # they are a small part of all, and choosing the best among all cost most of the time.
         touched = np.flatnonzero(common)
-        positions, overlaps = [], []
+        # Duties and subjects are measured against the query without its role words.
+        norms = np.where(
+            self.index.question_kinds[touched] == ENTRY_CODE, query.norm, role_free.norm
+        )
+        overlap = self._f_beta(common[touched], norms, self.index.question_norms[touched])
         # Questions are stored kind by kind, so each kind is a slice: each kind of document gets
         # its own share of the rescoring pool, so that duties are not crowded out by entries
         # sharing the role words, or the other way round.
-        for code, (begin, end) in enumerate(self.index.kind_slices):
-            norm = query.norm if code == ENTRY_CODE else role_free.norm
-            low, high = np.searchsorted(touched, (begin, end))
-            found = touched[low:high]
-            if not len(found) or not norm:
-                continue
-            overlap = self._f_beta(common[found], norm, self.index.question_norms[found])
-            size = min(self.tuning.rescore_pool, len(overlap))
-            best = np.argpartition(overlap, -size)[-size:]
-            positions.append(found[best])
-            overlaps.append(overlap[best])
-        if not positions:
+        bounds = np.searchsorted(touched, self.index.kind_bounds).tolist()
+        pool = self.tuning.rescore_pool
+        chosen = []
+        for low, high in itertools.pairwise(bounds):
+            if high - low > pool:
+                chosen.append(low + np.argpartition(overlap[low:high], -pool)[-pool:])
+            elif high > low:
+                chosen.append(np.arange(low, high))
+        if not chosen:
             return {}
-        return self._rescore(np.concatenate(positions), np.concatenate(overlaps), query, role_free)
+        picked = np.concatenate(chosen)
+        return self._rescore(touched[picked], overlap[picked], query, role_free)
 
     def _rescore(
         self, positions: np.ndarray, overlaps: np.ndarray, query: Query, role_free: Query
