@@ -387,14 +387,16 @@ class Matcher:
         """Whether the last sentence of `text` that asks who names someone unknown: "Northwind
         escalated again. Who owns the relationship?" asks about the role, not about Northwind,
         and so does "Lindqvist's kickoff is next week and nobody knows who's doing what. who
-        organizes the project team?": the last who is the question. With no sentence asking
+        organizes the project team?": the last who is the question, and it is read clause by
+        clause ("before we kick off the Harbor Bank integration, who should be identifying
+        risks?" asks about the role too). With no clause asking
         on its own, the whole text counts. Capitalised words of the asker's introduction
         ("Solutions Engineer here") name no one."""
 
         def names(part: str) -> list[str]:
             return [name for name in self.proper_names.find(part) if name.lower() not in introduced]
 
-        parts = sentences(text)
+        parts = [clause for part in sentences(text) for clause in part.split(",")]
         named = [part for part in parts if names(part)]
         if not named:
             return False  # the usual case, decided without reading any sentence twice

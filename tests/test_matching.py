@@ -311,6 +311,16 @@ def test_a_name_outside_a_who_question_is_context(matcher: Matcher) -> None:
     assert matcher.match("Priya told me to ask: what is a CSM?").id == "csm-role"
 
 
+def test_a_name_in_the_clause_before_the_who_is_context(matcher: Matcher) -> None:
+    before = matcher.match(
+        "before we kick off the Harbor Bank integration, who should be identifying risks and"
+        " putting mitigation strategies together?"
+    )
+    assert (before.owner, before.not_covered) == ("pm", None)
+    after = matcher.match("for the risk review, who is the pm on the Harbor Bank integration?")
+    assert (after.owner, after.not_covered) == (None, "our-company")
+
+
 @pytest.mark.parametrize(
     ("message", "expected"),
     [
