@@ -138,6 +138,7 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("how do pms use chatgpt", "tools"),
         ("how big should a cs team be for 200 customers", "work-arrangements"),
         ("what's the typical pay for a csm", "pay"),
+        ("how much does a new csm make compared to a pm", "pay"),
         ("roughly what pay bump comes with moving to csm", "pay"),
         ("what tooling do pms use", "tools"),
         ("what's a good tool for tracking renewals", "tools"),
