@@ -313,10 +313,7 @@ def test_a_name_outside_a_who_question_is_context(matcher: Matcher) -> None:
 
 
 def test_a_name_in_the_clause_before_the_who_is_context(matcher: Matcher) -> None:
-    before = matcher.match(
-        "before we kick off the Harbor Bank integration, who should be identifying risks and"
-        " putting mitigation strategies together?"
-    )
+    before = matcher.match("before the Harbor Bank kickoff, who does the risk assessment?")
     assert (before.owner, before.not_covered) == ("pm", None)
     after = matcher.match("for the risk review, who is the pm on the Harbor Bank integration?")
     assert (after.owner, after.not_covered) == (None, "our-company")
