@@ -12,7 +12,8 @@ import html
 import re
 import unicodedata
 
-_USER_OR_CHANNEL = re.compile(r"<[@#][A-Z0-9]+(?:\|[^>]*)?>")
+_USER = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#[A-Z0-9]+(?:\|[^>]*)?>")
 _SPECIAL_MENTION = re.compile(r"<![^>]*>")
 _LABELLED_LINK = re.compile(r"<(?:https?|mailto):[^|>]*\|([^>]*)>")
 _BARE_LINK = re.compile(r"<(?:https?|mailto):[^>]*>|https?://\S+")
@@ -22,10 +23,15 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def strip_slack_markup(text: str) -> str:
-    """Remove mentions, links, emoji codes and entities; keep the words a person wrote."""
+    """Remove mentions, links, emoji codes and entities; keep the words a person wrote.
+
+    A channel reference becomes the word "channel" (its name stays out, like a person's): "how
+    do i join #general" still names something to join.
+    """
     if "<" not in text and "&" not in text and ":" not in text:
         return text  # no markup possible: every pattern below needs one of these characters
-    text = _USER_OR_CHANNEL.sub(" ", text)
+    text = _USER.sub(" ", text)
+    text = _CHANNEL.sub(" channel ", text)
     text = _SPECIAL_MENTION.sub(" ", text)
     text = _LABELLED_LINK.sub(r" \1 ", text)
     text = _BARE_LINK.sub(" ", text)

@@ -19,8 +19,8 @@ normalize = load_knowledge(default_knowledge_dir()).vocabulary.normalize
         pytest.param("<@U024BE7LH> hello", "hello", id="user-mention"),
         pytest.param("hello <@U024BE7LH|sam> there", "hello there", id="user-mention-label"),
         pytest.param("<@W0123ABC> hello", "hello", id="enterprise-user"),
-        pytest.param("<#C024BE7LR|general> hello", "hello", id="channel-mention"),
-        pytest.param("<#C024BE7LR> hello", "hello", id="channel-no-label"),
+        pytest.param("<#C024BE7LR|general> hello", "channel hello", id="channel-mention"),
+        pytest.param("<#C024BE7LR> hello", "channel hello", id="channel-no-label"),
         pytest.param("<!here> hello", "hello", id="here"),
         pytest.param("<!channel> hello <!everyone>", "hello", id="channel-everyone"),
         pytest.param("<!subteam^S012|@csm-team> hello", "hello", id="user-group"),
@@ -122,6 +122,13 @@ def test_strip_slack_markup_keeps_the_words() -> None:
 def test_mention_with_label_does_not_leak_the_name() -> None:
     assert "sam" not in normalize("<@U024BE7LH|sam> what is a pm")
     assert "general" not in normalize("<#C024BE7LR|general> what is a pm")
+
+
+def test_a_channel_reference_stays_a_word_of_the_sentence() -> None:
+    # "how do i join #general" names something to join; without it, "how do i join" alone
+    # matched the skills entries at 63.
+    assert normalize("how do i join <#C0123ABCD|general>") == "how do i join channel"
+    assert normalize("<@U024BE7LH> what is a pm") == normalize("what is a pm")
 
 
 def test_html_entity_does_not_hide_a_mention() -> None:
