@@ -334,13 +334,14 @@ class Matcher:
         self, words: list[str], terms: list[str], ranked: list[tuple[int, float]]
     ) -> bool:
         """Whether a last sentence asking without a question mark names enough to be scored
-        alone ("who handles it" does not), without pointing back at the message before it
+        alone ("who handles it" does not; a role counts: "what all does the pm own on a
+        project"), without pointing back at the message before it
         ("which of the two roles is he describing there"), and the message as a whole is not
         first about a not-covered subject ("my laptop drops off the VPN. who do i ask in IT to
         fix it")."""
         if any(word in self.analyzer.vocabulary.pointing_words for word in words):
             return False
-        content = sum(not self.analyzer.keeps(term) for term in terms)
+        content = sum(not self.analyzer.is_stopword(term) for term in terms)
         subject_first = bool(ranked) and self.documents[ranked[0][0]].kind == SUBJECT
         return content >= self.tuning.unmarked_question_terms and not subject_first
 

@@ -328,6 +328,11 @@ def test_a_last_sentence_that_asks_without_a_question_mark_is_scored_alone_too(m
     # Not when the message is first about something not covered.
     laptop = matcher.match("my laptop drops off the vpn every hour. who do i ask in IT to fix it")
     assert (laptop.id, laptop.owner) == (None, None)
+    # A role it names counts as naming something: "what all does the pm own" is a question.
+    role = matcher.match(
+        "kicking off my first rollout next week. what all does the pm own on a project"
+    )
+    assert (role.id, role.owner) == ("pm-responsibilities", "pm")
 
 
 def test_an_asking_sentence_about_a_person_reads_the_role_its_context_names(matcher):

@@ -51,7 +51,7 @@ class Tuning:
     # the more a person writes, the more of it is context rather than the question.
     context_free_terms: int = 4
     # A last sentence that asks without a question mark is scored alone too when it has at
-    # least this many content words ("who handles it" alone is too little to go on).
+    # least this many content words or roles ("who handles it" alone is too little to go on).
     unmarked_question_terms: int = 3
 
     # --- the three signals ----------------------------------------------------------------------
