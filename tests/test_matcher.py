@@ -112,6 +112,13 @@ def test_typos(matcher: Matcher, question: str, expected: str) -> None:
     assert matcher.match(question).id == expected
 
 
+def test_a_wise_suffix_only_says_what_is_asked_about(matcher: Matcher) -> None:
+    # "responsibilities wise" asks about responsibilities; "wise" itself named the two entries
+    # whose examples say "timeline wise" and "goal-wise".
+    match = matcher.match("what does a pm really do, responsibilities wise")
+    assert match.id == "pm-responsibilities"
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
