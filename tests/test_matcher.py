@@ -119,6 +119,14 @@ def test_a_wise_suffix_only_says_what_is_asked_about(matcher: Matcher) -> None:
     assert match.id == "pm-responsibilities"
 
 
+def test_nobody_is_a_function_word_not_a_topic(matcher: Matcher) -> None:
+    # "nobody" was rare in the knowledge base, so it pulled this to clearing up misconceptions.
+    match = matcher.match(
+        "kickoff is next week and nobody has written the project plan, who should"
+    )
+    assert match.owner == "pm"
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
