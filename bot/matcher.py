@@ -135,7 +135,6 @@ class Matcher:
             for position, subject in self._subjects.items()
             if subject.patterns
         ]
-
         # The subject a question asking who about an unknown name is about (people, accounts).
         self._names_subject = next(
             (position for position, subject in self._subjects.items() if subject.proper_names),
@@ -390,9 +389,9 @@ class Matcher:
         and so does "Lindqvist's kickoff is next week and nobody knows who's doing what. who
         organizes the project team?": the last who is the question, and it is read clause by
         clause ("before we kick off the Harbor Bank integration, who should be identifying
-        risks?" asks about the role too). With no clause asking
-        on its own, the whole text counts. Capitalised words of the asker's introduction
-        ("Solutions Engineer here") name no one."""
+        risks?" asks about the role too). With no clause asking on its own, the whole text
+        counts. Capitalised words of the asker's introduction ("Solutions Engineer here") name
+        no one."""
 
         def names(part: str) -> list[str]:
             return [name for name in self.proper_names.find(part) if name.lower() not in introduced]

@@ -48,15 +48,14 @@ def test_any_pattern_agrees_with_searching_each_pattern(knowledge: KnowledgeBase
         "",
         *(question for subject in knowledge.subjects for question in subject.questions),
     ]
+    normalized = [knowledge.vocabulary.normalize(text) for text in texts]
     for pattern in patterns:
         one = AnyPattern([pattern])
-        for text in texts:
-            normalized = knowledge.vocabulary.normalize(text)
-            assert one.search(normalized) == bool(pattern.search(normalized)), (pattern, text)
+        for text in normalized:
+            assert one.search(text) == bool(pattern.search(text)), (pattern, text)
     every = AnyPattern(patterns)
-    for text in texts:
-        normalized = knowledge.vocabulary.normalize(text)
-        assert every.search(normalized) == any(p.search(normalized) for p in patterns), text
+    for text in normalized:
+        assert every.search(text) == any(pattern.search(text) for pattern in patterns), text
 
 
 def test_dense_and_posted_document_credit_give_the_same_coverage(

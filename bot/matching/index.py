@@ -161,20 +161,22 @@ class Index:
                 documents, amounts = by_term[term]
                 documents.append(document)
                 amounts.append(amount)
-        self.credit_postings = {
-            term: (np.array(documents, dtype=np.int64), np.array(amounts))
-            for term, (documents, amounts) in by_term.items()
-        }
-        # A small knowledge base also keeps the credit as a dense term-by-document matrix:
-        # coverage is then one gather and one product, not a concatenation per term. A large
-        # one would need gigabytes for it, and keeps to the postings.
+        # A small knowledge base keeps the credit as a dense term-by-document matrix: coverage
+        # is then one gather and one product, not a concatenation per term. A large one would
+        # need gigabytes for it, and keeps postings (per term, its documents and amounts).
         self.credit_rows: dict[str, int] = {}
         self.credit_matrix: np.ndarray | None = None
+        self.credit_postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if len(by_term) * len(credit) <= self.tuning.dense_credit_cells:
             self.credit_rows = {term: row for row, term in enumerate(by_term)}
             self.credit_matrix = np.zeros((len(by_term), len(credit)))
             for term, (documents, amounts) in by_term.items():
                 self.credit_matrix[self.credit_rows[term], documents] = amounts
+        else:
+            self.credit_postings = {
+                term: (np.array(documents, dtype=np.int64), np.array(amounts))
+                for term, (documents, amounts) in by_term.items()
+            }
 
     def _post_questions(self) -> None:
         """Post each example question under its terms, as arrays scoring can add up at once."""
@@ -208,13 +210,9 @@ class Index:
             [kind_codes[question.document] for question in self.questions], dtype=np.int8
         )
         # `documents_of` lists documents kind by kind (entries, duties, subjects), so their
-        # questions come kind by kind too: each kind is one slice of the arrays.
-        self.kind_slices = [
-            tuple(np.searchsorted(self.question_kinds, [code, code + 1]).tolist())
-            for code in range(len(KINDS))
-        ]
-        # The same slices as one array of boundaries (first kind's start, then each kind's end).
-        self.kind_bounds = np.array([self.kind_slices[0][0]] + [end for _, end in self.kind_slices])
+        # questions come kind by kind too: each kind is one slice of the arrays, from its
+        # boundary to the next (the first kind's start, then each kind's end).
+        self.kind_bounds = np.searchsorted(self.question_kinds, np.arange(len(KINDS) + 1))
         self.question_documents = np.array(
             [question.document for question in self.questions], dtype=np.int64
         )
