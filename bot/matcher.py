@@ -21,7 +21,7 @@ from bot.matching.decision import Decision, decide
 from bot.matching.index import DUTY, ENTRY, SUBJECT, Index, documents_of
 from bot.matching.meaning import MeaningIndex, WordVectors
 from bot.matching.names import ProperNames
-from bot.matching.patterns import AnyPattern
+from bot.matching.patterns import PatternGroups
 from bot.matching.scoring import Scorer, rank_duties_by_meaning
 from bot.matching.speller import Speller
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
@@ -129,12 +129,11 @@ class Matcher:
                 sequence = tuple(self.analyzer.terms(self.analyzer.normalize(term).split()))
                 if sequence:
                     self._subject_terms.setdefault(sequence[0], []).append((sequence, position))
-        # Each subject's patterns searched as one: one search per subject, not per pattern.
-        self._subject_patterns = [
-            (position, AnyPattern(subject.patterns))
-            for position, subject in self._subjects.items()
-            if subject.patterns
-        ]
+        # Every subject's patterns searched at once; the first subject with a match wins.
+        self._pattern_subjects = list(self._subjects)
+        self._subject_patterns = PatternGroups(
+            [subject.patterns for subject in self._subjects.values()]
+        )
         # The subject a question asking who about an unknown name is about (people, accounts).
         self._names_subject = next(
             (position for position, subject in self._subjects.items() if subject.proper_names),
@@ -372,9 +371,9 @@ class Matcher:
                 if tuple(terms[start : start + len(sequence)]) == sequence:
                     return position
         collapsed = self.analyzer.vocabulary.collapse(" ".join(words))
-        for position, patterns in self._subject_patterns:
-            if patterns.search(collapsed):
-                return position
+        group = self._subject_patterns.first(collapsed)
+        if group is not None:
+            return self._pattern_subjects[group]
         if (
             asks_who
             and self._names_subject is not None

@@ -6,56 +6,65 @@ import re
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
+from bot.evaluation import load_cases
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
-from bot.matching.patterns import AnyPattern, opens_at_word_start
+from bot.matching.patterns import AnyPattern, PatternGroups
 from bot.matching.tuning import DEFAULT_TUNING
+from tests.conftest import DATA
 
 
-@pytest.mark.parametrize(
-    ("pattern", "at_word_start"),
-    [
-        (r"\bpay\b", True),
-        (r"\bassigned (csm|pm)s?\b|\b(csm|pm)s? assigned\b", True),
-        (r"\b(?<!\bwith )the (csm|pm)s? (on|for)", True),
-        (r"\bfoo|bar\b", False),  # the second alternative may start inside a word
-        (r"^(what is|whats) a qbr", False),
-        (r"\b[|(]x", True),  # a | or ( inside a character class splits nothing
-        (r"\b\(x|y\)", False),  # an escaped parenthesis opens no group
-        (r"(?<!\bw )\bthe", False),
-    ],
-)
-def test_which_patterns_open_at_a_word_start(pattern: str, at_word_start: bool) -> None:
-    assert opens_at_word_start(pattern) is at_word_start
-
-
-def test_any_pattern_agrees_with_searching_each_pattern(knowledge: KnowledgeBase) -> None:
+def _patterns_and_texts(knowledge: KnowledgeBase) -> tuple[list[re.Pattern[str]], list[str]]:
+    """Every curator pattern, a few edge cases, and texts to search: the questions of the
+    knowledge base and of the dev set, normalised and role phrases collapsed (as searched)."""
+    vocabulary = knowledge.vocabulary
     patterns = [
         *(pattern for subject in knowledge.subjects for pattern in subject.patterns),
-        *knowledge.vocabulary.introductions,
-        *knowledge.vocabulary.back_references,
+        *vocabulary.introductions,
+        *vocabulary.back_references,
         re.compile(r"\bfoo|bar\b"),
+        re.compile(r"\bthe(?! foo)\b"),  # look-ahead: RE2 has none, `re` searches it
+        re.compile(r"^x{,2}y$"),  # 0 to 2 x's to Python, literal text to RE2
     ]
     texts = [
         "who is the pm on the acme migration",
         "i m a solutions engineer what does a csm do",
         "is this right",
-        "what s a qbr",
         "the foobar project",
-        "who owns onboarding",
+        "the foo",
+        "xy",
         "",
-        *(question for subject in knowledge.subjects for question in subject.questions),
-    ]
-    normalized = [knowledge.vocabulary.normalize(text) for text in texts]
+        *(question for item in (*knowledge.entries, *knowledge.duties, *knowledge.subjects)
+          for question in item.questions),
+        *(case.question for case in load_cases(DATA / "dev.yaml")[::7]),
+    ]  # fmt: skip
+    return patterns, [vocabulary.collapse(vocabulary.normalize(text)) for text in texts]
+
+
+def test_any_pattern_agrees_with_searching_each_pattern(knowledge: KnowledgeBase) -> None:
+    patterns, texts = _patterns_and_texts(knowledge)
     for pattern in patterns:
         one = AnyPattern([pattern])
-        for text in normalized:
+        for text in texts:
             assert one.search(text) == bool(pattern.search(text)), (pattern, text)
     every = AnyPattern(patterns)
-    for text in normalized:
+    for text in texts:
         assert every.search(text) == any(pattern.search(text) for pattern in patterns), text
+
+
+def test_pattern_groups_name_the_first_group_that_matches(knowledge: KnowledgeBase) -> None:
+    patterns, texts = _patterns_and_texts(knowledge)
+    groups = [patterns[number : number + 5] for number in range(0, len(patterns), 5)]
+    first = PatternGroups(groups)
+    for text in texts:
+        expected = next(
+            (number for number, group in enumerate(groups) if any(p.search(text) for p in group)),
+            None,
+        )
+        assert first.first(text) == expected, text
+    assert PatternGroups([]).first("anything") is None
+    assert PatternGroups([[re.compile(r"\bthe(?! foo)")], []]).first("the bar") == 0
 
 
 def test_dense_and_posted_document_credit_give_the_same_coverage(
