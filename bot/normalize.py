@@ -18,8 +18,15 @@ _SPECIAL_MENTION = re.compile(r"<![^>]*>")
 _LABELLED_LINK = re.compile(r"<(?:https?|mailto):[^|>]*\|([^>]*)>")
 _BARE_LINK = re.compile(r"<(?:https?|mailto):[^>]*>|https?://\S+")
 _EMOJI = re.compile(r":[a-z0-9_+'-]+:")
-_APOSTROPHE = re.compile(r"(?<=\w)['\u2019](?=\w)")
+# An apostrophe inside a word. The look-behind comes after the apostrophe so that the search
+# skips from apostrophe to apostrophe instead of trying the pattern at every character.
+_APOSTROPHE = re.compile(r"['\u2019](?<=\w.)(?=\w)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# The same for ASCII text, as a byte table: every byte that is not [a-z0-9] becomes a space.
+_ASCII_NON_WORD = bytes(
+    byte if chr(byte).isascii() and (chr(byte).isdigit() or chr(byte).islower()) else ord(" ")
+    for byte in range(256)
+)
 
 
 def strip_slack_markup(text: str) -> str:
@@ -56,4 +63,6 @@ def clean(text: str) -> str:
     text = strip_slack_markup(text)
     text = fold_accents(unicodedata.normalize("NFKC", text)).lower()
     text = _APOSTROPHE.sub("", text)
+    if text.isascii():  # the usual case, several times faster than the pattern
+        return " ".join(text.encode("ascii").translate(_ASCII_NON_WORD).decode("ascii").split())
     return " ".join(_NON_WORD.sub(" ", text).split())

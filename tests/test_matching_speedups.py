@@ -12,6 +12,8 @@ from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
 from bot.matching.patterns import AnyPattern, PatternGroups
 from bot.matching.tuning import DEFAULT_TUNING
+from bot.normalize import clean
+from bot.vocabulary import PhraseReplacer
 from tests.conftest import DATA
 
 
@@ -81,3 +83,35 @@ def test_dense_and_posted_document_credit_give_the_same_coverage(
             dense.scorer._explained(weights), posted.scorer._explained(weights)
         )
         assert dense.match(question) == posted.match(question)
+
+
+def _replaced_by_pattern(replacements: dict[str, str], text: str) -> str:
+    """The plain way: a whole-word alternation of the phrases, longest first."""
+    ordered = sorted(replacements, key=lambda phrase: (-len(phrase), phrase))
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, ordered)) + r")\b")
+    return pattern.sub(lambda found: replacements[found.group(1)], text)
+
+
+def test_phrase_replacer_agrees_with_a_whole_word_pattern(knowledge: KnowledgeBase) -> None:
+    vocabulary = knowledge.vocabulary
+    synonyms = dict(vocabulary.synonyms)
+    roles = {
+        vocabulary.expand(clean(phrase)): role
+        for role, phrases in vocabulary.roles.items()
+        for phrase in phrases
+    }
+    edge_cases = {"a b": "X", "a b c": "Y", "b": "Z", "c d": "W"}
+    texts = [
+        "a b c d",
+        "a b d",
+        "b c d",
+        "ab b",
+        "a",
+        "",
+        *(vocabulary.normalize(case.question) for case in load_cases(DATA / "dev.yaml")[::5]),
+    ]
+    for replacements in (synonyms, roles, edge_cases):
+        replacer = PhraseReplacer(replacements)
+        for text in texts:
+            expected = _replaced_by_pattern(replacements, text)
+            assert replacer.replace(text) == expected, (text, expected)
