@@ -115,3 +115,13 @@ def test_phrase_replacer_agrees_with_a_whole_word_pattern(knowledge: KnowledgeBa
         for text in texts:
             expected = _replaced_by_pattern(replacements, text)
             assert replacer.replace(text) == expected, (text, expected)
+
+
+def test_choosing_among_all_questions_or_those_sharing_a_term_gives_the_same_answers(
+    knowledge: KnowledgeBase,
+) -> None:
+    among_all = Matcher(knowledge)
+    among_sharing = Matcher(knowledge, replace(DEFAULT_TUNING, all_questions_up_to=0))
+    assert len(among_all.index.questions) <= DEFAULT_TUNING.all_questions_up_to
+    for case in load_cases(DATA / "dev.yaml")[::40]:
+        assert among_all.match(case.question) == among_sharing.match(case.question), case.question

@@ -213,6 +213,7 @@ class Index:
         # questions come kind by kind too: each kind is one slice of the arrays, from its
         # boundary to the next (the first kind's start, then each kind's end).
         self.kind_bounds = np.searchsorted(self.question_kinds, np.arange(len(KINDS) + 1))
+        self.question_is_entry = self.question_kinds == KINDS.index(ENTRY)
         self.question_documents = np.array(
             [question.document for question in self.questions], dtype=np.int64
         )

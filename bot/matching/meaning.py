@@ -138,7 +138,7 @@ class WordVectors:
         if not ids:
             return np.zeros(self.dimensions, dtype=np.float32)
         # The mean's direction is the sum's: scaling to length 1 is all that is left.
-        vector = self.vectors[ids].sum(axis=0, dtype=np.float32)
+        vector = self.vectors.take(ids, axis=0).sum(axis=0, dtype=np.float32)
         return vector / max(float(np.linalg.norm(vector)), np.finfo(np.float32).tiny)
 
     def embed_all(self, texts: Sequence[str]) -> np.ndarray:

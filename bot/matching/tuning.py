@@ -97,6 +97,9 @@ class Tuning:
     # Example questions of each kind (entry, duty, subject) rescored with rapidfuzz and
     # coverage after the cheap overlap pass: the best this many by overlap.
     rescore_pool: int = 30
+    # With up to this many example questions in all, the best of each kind are chosen among all
+    # of them (fewer array operations); with more, among those sharing a term with the question.
+    all_questions_up_to: int = 5_000
     # A knowledge base whose terms times documents stay under this keeps its document credit
     # as a dense matrix too (8 bytes a cell): faster coverage, bounded memory.
     dense_credit_cells: int = 2_000_000
