@@ -52,20 +52,21 @@ class PhraseReplacer:
         """The text with each phrase found replaced."""
         words = normalized.split()
         by_first_word = self._by_first_word
-        if by_first_word.keys().isdisjoint(words):
-            return normalized  # the usual case: no phrase can start anywhere
+        starts = [number for number, word in enumerate(words) if word in by_first_word]
         replaced: list[str] = []
-        position = 0
-        while position < len(words):
-            for phrase, replacement in by_first_word.get(words[position], ()):
-                if tuple(words[position : position + len(phrase)]) == phrase:
+        done = 0  # words before this one are copied or replaced
+        for start in starts:
+            if start < done:
+                continue  # inside a phrase already replaced
+            for phrase, replacement in by_first_word[words[start]]:
+                if tuple(words[start : start + len(phrase)]) == phrase:
+                    replaced += words[done:start]
                     replaced.append(replacement)
-                    position += len(phrase)
+                    done = start + len(phrase)
                     break
-            else:
-                replaced.append(words[position])
-                position += 1
-        return " ".join(replaced)
+        if not done:
+            return normalized  # the usual case: no phrase anywhere
+        return " ".join(replaced + words[done:])
 
 
 @dataclass(frozen=True)

@@ -140,13 +140,11 @@ class Scorer:
             coverage = np.where(role_free_kind, without, coverage)
         # Texts are stored with their terms sorted: plain ratio is then token_sort_ratio.
         texts = index.question_texts[positions].tolist()
-        similarity = process.cdist([query.text], texts, scorer=fuzz.ratio)[0]
-        if role_free is not query:
-            similarity = np.where(
-                role_free_kind,
-                process.cdist([role_free.text], texts, scorer=fuzz.ratio)[0],
-                similarity,
-            )
+        if role_free is query:
+            similarity = process.cdist([query.text], texts, scorer=fuzz.ratio)[0]
+        else:  # both texts in one call: half the call's overhead
+            both = process.cdist([query.text, role_free.text], texts, scorer=fuzz.ratio)
+            similarity = np.where(role_free_kind, both[1], both[0])
         scores = (
             100
             * self._role_factor_table[query.roles][documents]
