@@ -41,6 +41,9 @@ def _patterns_and_texts(knowledge: KnowledgeBase) -> tuple[list[re.Pattern[str]]
           for question in item.questions),
         *(case.question for case in load_cases(DATA / "dev.yaml")[::7]),
     ]  # fmt: skip
+    # Messages as long as the bot takes (2,000 characters), made of many questions at once:
+    # the automaton must not run out of room on them.
+    texts += [" ".join(texts[start::40])[:2000] for start in range(20)]
     return patterns, [vocabulary.collapse(vocabulary.normalize(text)) for text in texts]
 
 
