@@ -223,6 +223,11 @@ class Matcher:
             # "what are each role's goals? setting our team's objectives": the question is
             # scored alone too. (A who-question is not: its owner is read from the whole.)
             readings.append(self.analyzer.terms(opening_words))
+        who_clause = self._who_clause(asking if focus else question) if asks_who else None
+        if who_clause:
+            # "kicking off a big migration next month, who should be spotting the risks?":
+            # the context's words dilute the task's, so the who-clause is scored alone too.
+            readings.append(who_clause)
         ranked = self._ranked(*readings)
         unmarked_terms = self.analyzer.terms(unmarked) if unmarked else []
         if unmarked and self._scored_alone_too(unmarked, unmarked_terms, ranked):
@@ -250,6 +255,27 @@ class Matcher:
             tuning=self.tuning,
         )
         return normalized, decision
+
+    def _who_clause(self, text: str) -> list[str] | None:
+        """The terms of the last clause of a message's last sentence, when context comes before
+        it in that sentence and it opens with a who-phrase and names a task of its own (at least
+        `who_clause_terms` content words after the who-phrase, roles aside, none pointing back:
+        "who handles that", "which role are we talking about" and "should i ask my csm or pm"
+        name none); else None."""
+        parts = sentences(text)
+        clauses = parts[-1].split(",") if parts else []
+        if len(clauses) < 2:
+            return None
+        words = self._read(clauses[-1])
+        vocabulary = self.analyzer.vocabulary
+        task = vocabulary.after_who_opening(vocabulary.collapse(" ".join(words)))
+        if task is None or any(word in vocabulary.pointing_words for word in words):
+            return None
+        named = sum(
+            not self.analyzer.is_stopword(term) and term not in ROLES
+            for term in self.analyzer.terms(task)
+        )
+        return self.analyzer.terms(words) if named >= self.tuning.who_clause_terms else None
 
     def _points_at_nothing(self, normalized: str) -> bool:
         """A short message that only points back ("who owns that?"), and is none of the

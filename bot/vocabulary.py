@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.matching.patterns import AnyPattern
+from bot.matching.patterns import AnyPattern, Substituting, substituting
 from bot.normalize import clean
 
 CSM, PM = "csm", "pm"
@@ -105,7 +105,9 @@ class Vocabulary:
     _synonym_replacer: PhraseReplacer = field(init=False, repr=False, compare=False)
     _role_replacer: PhraseReplacer = field(init=False, repr=False, compare=False)
     _who_pattern: AnyPattern = field(init=False, repr=False, compare=False)
+    _who_openings: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
     _any_introduction: AnyPattern = field(init=False, repr=False, compare=False)
+    _introduction_removers: tuple[Substituting, ...] = field(init=False, repr=False, compare=False)
     _any_back_reference: AnyPattern = field(init=False, repr=False, compare=False)
     _normalized: Callable[[str], str] = field(init=False, repr=False, compare=False)
 
@@ -124,8 +126,11 @@ class Vocabulary:
         who = [self.collapse(self.normalize(phrase)) for phrase in self.who_phrases]
         who_pattern = _phrase_pattern([phrase for phrase in who if phrase])
         set_(self, "_who_pattern", AnyPattern([who_pattern] if who_pattern else []))
+        openings = {tuple(phrase.split()) for phrase in who if phrase}
+        set_(self, "_who_openings", tuple(sorted(openings, key=lambda words: (-len(words), words))))
         # Most messages introduce no one and point back at nothing: one fast search says so.
         set_(self, "_any_introduction", AnyPattern(self.introductions))
+        set_(self, "_introduction_removers", tuple(map(substituting, self.introductions)))
         set_(self, "_any_back_reference", AnyPattern(self.back_references))
 
     @property
@@ -158,8 +163,8 @@ class Vocabulary:
         """A normalised message with the asker's introduction of themselves left out."""
         if not self._any_introduction.search(normalized):
             return normalized
-        for pattern in self.introductions:
-            normalized = pattern.sub(" ", normalized)
+        for remover in self._introduction_removers:
+            normalized = remover.sub(" ", normalized)
         return normalized
 
     def opens_question(self, normalized: str) -> bool:
@@ -175,6 +180,16 @@ class Vocabulary:
     def refers_back(self, normalized: str) -> bool:
         """Whether a normalised asking sentence only points back at the message before it."""
         return self._any_back_reference.search(normalized)
+
+    def after_who_opening(self, collapsed: str) -> list[str] | None:
+        """The words of a normalised, role-collapsed text after the who-phrase it opens with
+        ("who should be spotting the risks" -> "should be spotting the risks"); None when it
+        opens with none."""
+        words = collapsed.split()
+        for opening in self._who_openings:
+            if tuple(words[: len(opening)]) == opening:
+                return words[len(opening) :]
+        return None
 
     def asks_who(self, collapsed: str) -> str | None:
         """How a normalised, role-collapsed question asks which role owns something:

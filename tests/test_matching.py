@@ -312,6 +312,21 @@ def test_a_name_outside_a_who_question_is_context(matcher: Matcher) -> None:
     assert matcher.match("Priya told me to ask: what is a CSM?").id == "csm-role"
 
 
+def test_a_who_clause_after_context_is_scored_alone_too(matcher: Matcher) -> None:
+    # The context's words ("hospital", "platform", "q2") had diluted the task's: upsells won.
+    match = matcher.match(
+        "we're moving a hospital onto the platform in q2, who should be working out the risks "
+        "and a plan b"
+    )
+    assert (match.owner, match.duty and match.duty.id) == ("pm", "risk-management")
+    # A who-clause that names only the roles, or points back, is no task of its own.
+    assert (
+        matcher._who_clause("customer is stuck with the product, should i ask my csm or pm") is None
+    )
+    assert matcher._who_clause("the renewal is next month, who handles that") is None
+    assert matcher._who_clause("who should be spotting the risks up front") is None  # no context
+
+
 def test_a_name_in_the_clause_before_the_who_is_context(matcher: Matcher) -> None:
     before = matcher.match("before the Harbor Bank kickoff, who does the risk assessment?")
     assert (before.owner, before.not_covered) == ("pm", None)

@@ -10,7 +10,7 @@ import numpy as np
 from bot.evaluation import load_cases
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
-from bot.matching.patterns import AnyPattern, PatternGroups
+from bot.matching.patterns import AnyPattern, PatternGroups, substituting
 from bot.matching.tuning import DEFAULT_TUNING
 from bot.normalize import clean
 from bot.vocabulary import PhraseReplacer
@@ -128,3 +128,12 @@ def test_choosing_among_all_questions_or_those_sharing_a_term_gives_the_same_ans
     assert len(among_all.index.questions) <= DEFAULT_TUNING.all_questions_up_to
     for case in load_cases(DATA / "dev.yaml")[::40]:
         assert among_all.match(case.question) == among_sharing.match(case.question), case.question
+
+
+def test_substituting_replaces_what_python_would(knowledge: KnowledgeBase) -> None:
+    patterns, texts = _patterns_and_texts(knowledge)
+    for pattern in patterns:
+        fast = substituting(pattern)
+        for text in texts:
+            assert fast.sub(" ", text) == pattern.sub(" ", text), (pattern, text)
+    assert substituting(re.compile(r"\bthe(?! foo)")).__class__ is re.Pattern  # look-ahead: re

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 import re2
 
@@ -20,8 +21,30 @@ _OPTIONS = re2.Options()
 _OPTIONS.never_capture = True  # only whether a pattern matches is asked, never where
 _OPTIONS.log_errors = False  # a look-around pattern is expected to fail: it goes to `re`
 
+_SUBSTITUTING = re2.Options()
+_SUBSTITUTING.log_errors = False
+
 # `{,n}` means "0 to n times" to Python and the literal text "{,n}" to RE2.
 _UPPER_BOUND_ONLY = re.compile(r"(?<!\\)\{,")
+
+
+class Substituting(Protocol):
+    """A compiled pattern that replaces what it finds (Python's or RE2's)."""
+
+    def sub(self, repl: str, string: str) -> str:
+        """`string` with each match replaced by `repl`."""
+        ...
+
+
+def substituting(pattern: re.Pattern[str]) -> Substituting:
+    """The pattern compiled with RE2 when RE2 reads it as Python does (it then replaces the same
+    text, several times faster on a pattern that opens with optional words), else as it is."""
+    if _UPPER_BOUND_ONLY.search(pattern.pattern):
+        return pattern
+    try:
+        return re2.compile(pattern.pattern, _SUBSTITUTING)
+    except re2.error:
+        return pattern
 
 
 class PatternGroups:

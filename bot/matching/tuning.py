@@ -53,6 +53,10 @@ class Tuning:
     # A last sentence that asks without a question mark is scored alone too when it has at
     # least this many content words or roles ("who handles it" alone is too little to go on).
     unmarked_question_terms: int = 3
+    # A who-clause after context in the same sentence ("kicking off a migration next month, who
+    # should be spotting the risks") is scored alone too when it names at least this many
+    # content words besides its who-phrase.
+    who_clause_terms: int = 2
 
     # --- the three signals ----------------------------------------------------------------------
     question_weight: float = 0.5
