@@ -290,7 +290,7 @@ class Matcher:
         documents = self.documents
         return next((score for position, score in ranked if documents[position].kind == DUTY), 0.0)
 
-    def _asking_sentence(self, parts: list[str]) -> str | None:
+    def _asking_sentence(self, parts: Sequence[str]) -> str | None:
         """The sentences that ask, as typed, when context comes before them; else None
         (`parts`: the message's sentences).
 
@@ -342,7 +342,7 @@ class Matcher:
             roles = introduced.intersection(ROLES)
         return [*terms, *roles] if len(roles) == 1 else terms
 
-    def _unmarked_question(self, parts: list[str]) -> list[str] | None:
+    def _unmarked_question(self, parts: Sequence[str]) -> list[str] | None:
         """The words of the message's last sentence, corrected, when it asks without a
         question mark (none of the sentences has one) and points at nothing before it; else
         None (`parts`: the message's sentences)."""
@@ -370,7 +370,7 @@ class Matcher:
         return content >= self.tuning.unmarked_question_terms and not subject_first
 
     @staticmethod
-    def _opening_question(parts: list[str]) -> str | None:
+    def _opening_question(parts: Sequence[str]) -> str | None:
         """The first of the message's sentences, when it is its only question and more
         follows."""
         if len(parts) < 2 or "?" not in parts[0] or any("?" in part for part in parts[1:]):

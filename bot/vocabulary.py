@@ -110,11 +110,13 @@ class Vocabulary:
     _introduction_removers: tuple[Substituting, ...] = field(init=False, repr=False, compare=False)
     _any_back_reference: AnyPattern = field(init=False, repr=False, compare=False)
     _normalized: Callable[[str], str] = field(init=False, repr=False, compare=False)
+    _collapsed: Callable[[str], str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         synonyms = {clean(short): clean(long) for short, long in self.synonyms.items()}
         set_ = object.__setattr__
         set_(self, "_normalized", lru_cache(maxsize=16384)(self._normalize))
+        set_(self, "_collapsed", lru_cache(maxsize=16384)(self._collapse))
         set_(self, "synonyms", synonyms)
         set_(self, "_synonym_replacer", PhraseReplacer(synonyms))
         role_of = {
@@ -156,7 +158,14 @@ class Vocabulary:
         return " ".join(self.expand(clean(text)).split())
 
     def collapse(self, normalized: str) -> str:
-        """Role phrases ("customer success team", "project managers") -> `csm` / `pm`."""
+        """Role phrases ("customer success team", "project managers") -> `csm` / `pm`.
+
+        Remembered: matching one message collapses the same words several times (to score
+        them, to read who-words in them, to look for not-covered subjects).
+        """
+        return self._collapsed(normalized)
+
+    def _collapse(self, normalized: str) -> str:
         return self._role_replacer.replace(normalized)
 
     def without_introductions(self, normalized: str) -> str:

@@ -348,7 +348,7 @@ def test_a_name_in_the_clause_before_the_who_is_context(matcher: Matcher) -> Non
 def test_sentences_end_at_punctuation_dashes_and_emoji_between_words(
     message: str, expected: list[str]
 ) -> None:
-    assert sentences(message) == expected
+    assert sentences(message) == tuple(expected)
 
 
 def test_context_before_an_emoji_does_not_hide_the_question(matcher: Matcher) -> None:

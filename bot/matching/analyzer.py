@@ -20,9 +20,11 @@ from bot.vocabulary import ROLES, Vocabulary
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+|\s[-\u2013\u2014]\s|(?<=\s):[a-z0-9_+-]+:(?=\s)")
 
 
-def sentences(text: str) -> list[str]:
-    """The sentences of a message as typed, empty ones left out."""
-    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+@lru_cache(maxsize=4096)
+def sentences(text: str) -> tuple[str, ...]:
+    """The sentences of a message as typed, empty ones left out. Remembered: matching one
+    message splits it, or the sentence that asks, several times."""
+    return tuple(part.strip() for part in _SENTENCE_END.split(text) if part.strip())
 
 
 # A Slack quote is a line opening with ">", which arrives escaped as "&gt;".

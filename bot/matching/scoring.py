@@ -19,7 +19,7 @@ from operator import itemgetter
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.matching.index import ENTRY, KINDS, Index
+from bot.matching.index import ENTRY, Index
 from bot.matching.tuning import Tuning
 from bot.vocabulary import CSM, PM, ROLES
 
@@ -35,15 +35,14 @@ class Query:
     text: str  # the terms sorted, as the index keeps its questions' terms
 
 
-ENTRY_CODE = KINDS.index(ENTRY)
-
-
 class Scorer:
     """Scores documents of one index against queries."""
 
     def __init__(self, index: Index, tuning: Tuning) -> None:
         self.index = index
         self.tuning = tuning
+        self._beta2 = tuning.recall_beta**2
+        self._beta2_question_norms = self._beta2 * index.question_norms
         # Role factors depend only on which roles a question names: four cases, computed once.
         self._role_factor_table = {
             frozenset(roles): self._role_factors(frozenset(roles))
@@ -104,8 +103,12 @@ class Scorer:
             rows, bounds = slice(None), index.kind_bounds.tolist()
         shared = common[rows]
         # Duties and subjects are measured against the query without its role words.
-        norms = np.where(index.question_is_entry[rows], query.norm, role_free.norm)
-        overlap = self._f_beta(shared, norms, index.question_norms[rows])
+        norms = (
+            query.norm
+            if role_free is query
+            else np.where(index.question_is_entry[rows], query.norm, role_free.norm)
+        )
+        overlap = self._f_beta(shared, norms, rows)
         # Each kind of document gets its own share of the rescoring pool, so that duties are
         # not crowded out by entries sharing the role words, or the other way round.
         pool = self.tuning.rescore_pool
@@ -130,10 +133,10 @@ class Scorer:
         """Combine overlap, coverage and fuzzy similarity into each document's best score."""
         index, tuning = self.index, self.tuning
         documents = index.question_documents[positions]
-        role_free_kind = index.question_kinds[positions] != ENTRY_CODE
         explained = self._explained(query.weights)
         coverage = explained[documents] / query.norm
         if role_free is not query:
+            role_free_kind = ~index.question_is_entry[positions]
             # Without the role words, less is explained, out of a smaller whole.
             roles = {term: query.weights[term] for term in query.roles}
             without = (explained - self._explained(roles))[documents] / (role_free.norm or 1.0)
@@ -157,10 +160,9 @@ class Scorer:
         # Each document's best score: in ascending order, a document's later (higher) score
         # overwrites its earlier ones as the dict is built.
         scored = scores > 0
-        order = np.argsort(scores[scored], kind="stable")
-        return dict(
-            zip(documents[scored][order].tolist(), scores[scored][order].tolist(), strict=True)
-        )
+        scores, documents = scores[scored], documents[scored]
+        order = np.argsort(scores, kind="stable")
+        return dict(zip(documents[order].tolist(), scores[order].tolist(), strict=True))
 
     @staticmethod
     def without_roles(query: Query) -> Query:
@@ -199,14 +201,14 @@ class Scorer:
         )
 
     def _f_beta(
-        self, shared: np.ndarray, query_norm: float, question_norms: np.ndarray
+        self, shared: np.ndarray, query_norm: float | np.ndarray, rows: slice | np.ndarray
     ) -> np.ndarray:
-        """Overlap of the query with each question, counting recall `recall_beta` times as much
-        as precision: F = (1 + b²)·P·R / (b²·P + R) with P = shared / query_norm and
-        R = shared / question_norm, which simplifies to (1 + b²)·shared / (b²·question_norm +
-        query_norm): one pass, and 0 where nothing is shared."""
-        beta2 = self.tuning.recall_beta**2
-        return (1 + beta2) * shared / (beta2 * question_norms + query_norm)
+        """Overlap of the query with each question (`rows` of the index), counting recall
+        `recall_beta` times as much as precision: F = (1 + b²)·P·R / (b²·P + R) with
+        P = shared / query_norm and R = shared / question_norm, which simplifies to
+        (1 + b²)·shared / (b²·question_norm + query_norm): one pass, and 0 where nothing is
+        shared (b²·question_norm is computed once, with the scorer)."""
+        return (1 + self._beta2) * shared / (self._beta2_question_norms[rows] + query_norm)
 
     def _role_factors(self, query_roles: frozenset[str]) -> np.ndarray:
         """Per document: a question about one role should not be answered by the other role's
@@ -244,15 +246,15 @@ def rank_duties_by_meaning(
     # Clipped to 0..1 with minimum and maximum: np.clip costs several times more on arrays this small.
     meaning = 100 * np.minimum(np.maximum((closeness - tuning.meaning_floor) / span, 0), 1)
     blended = (1 - tuning.meaning_weight) * lexical + tuning.meaning_weight * meaning
-    keep = (blended > 0) | (lexical > 0)
-    blend_of = dict(zip(positions[keep].tolist(), blended[keep].tolist(), strict=True))
-    capped = np.minimum(blended[keep], lexical.max())
-    scores.update(zip(blend_of, capped.tolist(), strict=True))
+    capped = np.minimum(blended, lexical.max())
     # A duty that fits only weakly must also be close in meaning: "who handles security
     # incidents?" shares a word or two with some duty's examples, but means none of them.
-    unlikely = (capped < tuning.meaning_veto_score) & (closeness[keep] < tuning.meaning_veto_cosine)
-    for position in positions[keep][unlikely].tolist():
+    unlikely = (capped < tuning.meaning_veto_score) & (closeness < tuning.meaning_veto_cosine)
+    for position in positions[unlikely & (lexical > 0)].tolist():
         del scores[position]
+    kept = ((blended > 0) | (lexical > 0)) & ~unlikely
+    blend_of = dict(zip(positions[kept].tolist(), blended[kept].tolist(), strict=True))
+    scores.update(zip(blend_of, capped[kept].tolist(), strict=True))
     # Sorted on (score, blend) tuples built in one pass: cheaper than a key function per item.
     keyed = [(score, blend_of.get(position, score), position) for position, score in scores.items()]
     keyed.sort(key=_SCORE_THEN_BLEND, reverse=True)
