@@ -39,12 +39,15 @@ class Speller:
         self.correction = lru_cache(maxsize=16384)(self._correction)
 
     def _candidates(self, word: str) -> list[str]:
+        """Known words of about the same length sharing its first or its last letter. One
+        sharing both is listed twice: the closest match is the same (its first listing comes
+        first), and leaving repeats in is several times cheaper than taking them out."""
         size = len(word)
-        found: dict[str, None] = {}
+        found: list[str] = []
         for length in range(size - 2, size + 3):
             for end in (word[0], "$" + word[-1]):
-                found.update(dict.fromkeys(self._by_end.get((end, length), ())))
-        return list(found)
+                found += self._by_end.get((end, length), ())
+        return found
 
     def _correction(self, word: str) -> str:
         """The known word `word` is most likely a typo of, or `word` itself."""
