@@ -147,6 +147,8 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("is there a template for the handoff from pm to csm?", "practices"),
         ("how often should we hold QBRs with a customer", "practices"),
         ("who runs QBRs, csm or pm", "practices"),
+        ("does the pm draft the statement of work", "practices"),
+        ("what sections should a SOW include", "practices"),
     ],
 )
 def test_not_covered_wording_is_declined_by_its_subject(
@@ -300,6 +302,8 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         # A business review told as the scene, not asked about.
         "the customer complained in the QBR about adoption, who follows up",
         "QBR with a big account next tues and they want to see their ROI. who should own that convo",
+        # A statement of work told as the scene.
+        "legal signed off the SOW but nobody has planned the phases yet, who maps out the project",
         "the customer's dashboard stopped working and they're upset, who do i loop in",
     ],
 )
