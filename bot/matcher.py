@@ -320,9 +320,11 @@ class Matcher:
     def _asks_only_who(self, sentence: str) -> bool:
         """Whether a sentence asks which role and names nothing else ("csm or pm?")."""
         words = self.analyzer.normalize(sentence).split()
-        return bool(self.analyzer.asks_who(words)) and all(
-            self.analyzer.keeps(term) for term in self.analyzer.terms(words)
-        )
+        if not self.analyzer.asks_who(words):
+            return False
+        vocabulary = self.analyzer.vocabulary
+        rest = vocabulary.without_who_phrases(vocabulary.collapse(" ".join(words))).split()
+        return all(self.analyzer.keeps(term) for term in self.analyzer.terms(rest))
 
     def _with_context_role(self, words: list[str], context_words: list[str]) -> list[str]:
         """The asking sentence's terms, plus a role it leaves unnamed: the one role the asker

@@ -106,6 +106,7 @@ class Vocabulary:
     _role_replacer: PhraseReplacer = field(init=False, repr=False, compare=False)
     _who_pattern: AnyPattern = field(init=False, repr=False, compare=False)
     _who_openings: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+    _who_remover: Substituting | None = field(init=False, repr=False, compare=False)
     _any_introduction: AnyPattern = field(init=False, repr=False, compare=False)
     _introduction_removers: tuple[Substituting, ...] = field(init=False, repr=False, compare=False)
     _any_back_reference: AnyPattern = field(init=False, repr=False, compare=False)
@@ -128,6 +129,7 @@ class Vocabulary:
         who = [self.collapse(self.normalize(phrase)) for phrase in self.who_phrases]
         who_pattern = _phrase_pattern([phrase for phrase in who if phrase])
         set_(self, "_who_pattern", AnyPattern([who_pattern] if who_pattern else []))
+        set_(self, "_who_remover", substituting(who_pattern) if who_pattern else None)
         openings = {tuple(phrase.split()) for phrase in who if phrase}
         set_(self, "_who_openings", tuple(sorted(openings, key=lambda words: (-len(words), words))))
         # Most messages introduce no one and point back at nothing: one fast search says so.
@@ -199,6 +201,13 @@ class Vocabulary:
             if tuple(words[: len(opening)]) == opening:
                 return words[len(opening) :]
         return None
+
+    def without_who_phrases(self, collapsed: str) -> str:
+        """A normalised, role-collapsed text without its who-phrases ("who do i ask csm or pm"
+        -> "csm or pm")."""
+        if self._who_remover is None:
+            return collapsed
+        return " ".join(self._who_remover.sub(" ", collapsed).split())
 
     def asks_who(self, collapsed: str) -> str | None:
         """How a normalised, role-collapsed question asks which role owns something:

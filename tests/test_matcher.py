@@ -300,6 +300,11 @@ def test_empty_knowledge_base_abstains() -> None:
         ("we use it a lot. budget - cs or pm? at my last place finance owned it",
          "budget cs or pm?"),
         ("budget - cs or pm? at my last place finance owned it", "budget cs or pm?"),
+        # ... and so does one whose words are all who-phrases and roles.
+        ("i need a cost breakdown by friday. who do i ask, csm or pm?",
+         "i need a cost breakdown by friday. who do i ask, csm or pm?"),
+        ("my team keeps arguing about onboarding. is that a csm job or a pm job?",
+         "my team keeps arguing about onboarding. is that a csm job or a pm job?"),
         # A question after the last question mark, without one of its own, asks too.
         ("we hired both. is that a csm vs pm thing? how does approachability differ",
          "is that a csm vs pm thing? how does approachability differ"),
