@@ -302,6 +302,8 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         # A business review told as the scene, not asked about.
         "the customer complained in the QBR about adoption, who follows up",
         "QBR with a big account next tues and they want to see their ROI. who should own that convo",
+        # Spreadsheets the customer should leave for the product.
+        "the customer still runs everything in spreadsheets instead of our tool, who helps them adopt it",
         # A statement of work told as the scene.
         "legal signed off the SOW but nobody has planned the phases yet, who maps out the project",
         "the customer's dashboard stopped working and they're upset, who do i loop in",
