@@ -302,6 +302,8 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         # A business review told as the scene, not asked about.
         "the customer complained in the QBR about adoption, who follows up",
         "QBR with a big account next tues and they want to see their ROI. who should own that convo",
+        # A time of year is no name: the task is asked about.
+        "who handles cost planning for the q3 rollout",
         # Spreadsheets the customer should leave for the product.
         "the customer still runs everything in spreadsheets instead of our tool, who helps them adopt it",
         # A statement of work told as the scene.
