@@ -302,8 +302,6 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         # A business review told as the scene, not asked about.
         "the customer complained in the QBR about adoption, who follows up",
         "QBR with a big account next tues and they want to see their ROI. who should own that convo",
-        # A time of year is no name: the task is asked about.
-        "who handles cost planning for the q3 rollout",
         # Spreadsheets the customer should leave for the product.
         "the customer still runs everything in spreadsheets instead of our tool, who helps them adopt it",
         # A statement of work told as the scene.
@@ -318,6 +316,12 @@ def test_lookalikes_of_not_covered_wording_are_answered(matcher: Matcher, questi
 
 def test_a_name_outside_a_who_question_is_context(matcher: Matcher) -> None:
     assert matcher.match("Priya told me to ask: what is a CSM?").id == "csm-role"
+
+
+def test_a_time_of_year_is_no_name(matcher: Matcher) -> None:
+    match = matcher.match("budget for the q3 rollout, who plans it")
+    assert (match.owner, match.duty and match.duty.id) == ("pm", "budget-planning")
+    assert matcher.match("which pm is running the q3 rollout?").not_covered == "our-company"
 
 
 def test_a_who_clause_after_context_is_scored_alone_too(matcher: Matcher) -> None:
