@@ -427,8 +427,11 @@ class Matcher:
         named = [part for part in parts if names(part)]
         if not named:
             return False  # the usual case, decided without reading any sentence twice
-        asking = [part for part in parts if self.analyzer.asks_who(self._read(part))]
-        return asking[-1] in named if asking else True
+        # The last clause that asks who, read from the end: the ones before it need no reading.
+        last_asking = next(
+            (part for part in reversed(parts) if self.analyzer.asks_who(self._read(part))), None
+        )
+        return last_asking in named if last_asking is not None else True
 
     def _to_match(self, question: str, normalized: str, decision: Decision) -> Match:
         knowledge = self.knowledge
