@@ -36,15 +36,22 @@ class Substituting(Protocol):
         ...
 
 
+def _in_re2(text: str, options: re2.Options) -> Substituting | None:
+    """A pattern compiled with RE2 when RE2 reads it as Python does; None when it does not (a
+    look-around, which RE2 lacks, or `{,n}`, which it reads literally)."""
+    if _UPPER_BOUND_ONLY.search(text):
+        return None
+    try:
+        return re2.compile(text, options)
+    except re2.error:
+        return None
+
+
 def substituting(pattern: re.Pattern[str]) -> Substituting:
     """The pattern compiled with RE2 when RE2 reads it as Python does (it then replaces the same
     text, several times faster on a pattern that opens with optional words), else as it is."""
-    if _UPPER_BOUND_ONLY.search(pattern.pattern):
-        return pattern
-    try:
-        return re2.compile(pattern.pattern, _SUBSTITUTING)
-    except re2.error:
-        return pattern
+    compiled = _in_re2(pattern.pattern, _SUBSTITUTING)
+    return pattern if compiled is None else compiled
 
 
 class PatternGroups:
@@ -57,7 +64,8 @@ class PatternGroups:
         left_to_re: dict[int, list[str]] = {}
         for group, patterns in enumerate(groups):
             for pattern in patterns:
-                if self._add(pattern.pattern):
+                if _in_re2(pattern.pattern, _OPTIONS) is not None:
+                    self._automaton.Add(pattern.pattern)
                     self._group_of.append(group)
                 else:
                     left_to_re.setdefault(group, []).append(pattern.pattern)
@@ -67,16 +75,6 @@ class PatternGroups:
             (group, re.compile("|".join(f"(?:{text})" for text in texts)))
             for group, texts in sorted(left_to_re.items())
         ]
-
-    def _add(self, text: str) -> bool:
-        """Add a pattern to the automaton when RE2 reads it as Python does."""
-        if _UPPER_BOUND_ONLY.search(text):
-            return False
-        try:
-            self._automaton.Add(text)
-        except re2.error:
-            return False
-        return True
 
     def first(self, normalized: str) -> int | None:
         """The number of the first group with a pattern found in the text; None if none is."""
