@@ -105,7 +105,7 @@ class Vocabulary:
     _synonym_replacer: PhraseReplacer = field(init=False, repr=False, compare=False)
     _role_replacer: PhraseReplacer = field(init=False, repr=False, compare=False)
     _who_pattern: AnyPattern = field(init=False, repr=False, compare=False)
-    _who_openings: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+    _who_phrase: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _who_remover: Substituting | None = field(init=False, repr=False, compare=False)
     _any_introduction: AnyPattern = field(init=False, repr=False, compare=False)
     _introduction_removers: tuple[Substituting, ...] = field(init=False, repr=False, compare=False)
@@ -130,8 +130,7 @@ class Vocabulary:
         who_pattern = _phrase_pattern([phrase for phrase in who if phrase])
         set_(self, "_who_pattern", AnyPattern([who_pattern] if who_pattern else []))
         set_(self, "_who_remover", substituting(who_pattern) if who_pattern else None)
-        openings = {tuple(phrase.split()) for phrase in who if phrase}
-        set_(self, "_who_openings", tuple(sorted(openings, key=lambda words: (-len(words), words))))
+        set_(self, "_who_phrase", who_pattern)
         # Most messages introduce no one and point back at nothing: one fast search says so.
         set_(self, "_any_introduction", AnyPattern(self.introductions))
         set_(self, "_introduction_removers", tuple(map(substituting, self.introductions)))
@@ -196,11 +195,9 @@ class Vocabulary:
         """The words of a normalised, role-collapsed text after the who-phrase it opens with
         ("who should be spotting the risks" -> "should be spotting the risks"); None when it
         opens with none."""
-        words = collapsed.split()
-        for opening in self._who_openings:
-            if tuple(words[: len(opening)]) == opening:
-                return words[len(opening) :]
-        return None
+        # The phrases are tried longest first, so the longest opening is the one left out.
+        opening = self._who_phrase.match(collapsed) if self._who_phrase else None
+        return collapsed[opening.end() :].split() if opening else None
 
     def without_who_phrases(self, collapsed: str) -> str:
         """A normalised, role-collapsed text without its who-phrases ("who do i ask csm or pm"

@@ -243,7 +243,8 @@ def rank_duties_by_meaning(
     if not len(lexical):
         return ranked
     span = tuning.meaning_ceiling - tuning.meaning_floor
-    # Clipped to 0..1 with minimum and maximum: np.clip costs several times more on arrays this small.
+    # Clipped to 0..1 with minimum and maximum: np.clip costs several times more on arrays
+    # this small.
     meaning = 100 * np.minimum(np.maximum((closeness - tuning.meaning_floor) / span, 0), 1)
     blended = (1 - tuning.meaning_weight) * lexical + tuning.meaning_weight * meaning
     capped = np.minimum(blended, lexical.max())
