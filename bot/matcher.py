@@ -109,6 +109,19 @@ class Matcher:
             self.speller,
         )
         self._duties = {duty.id: duty for duty in knowledge.duties}
+        # Each entry's duties (by document positions), those whose topic it is.
+        entry_positions = {
+            document.key: position
+            for position, document in enumerate(self.documents)
+            if document.kind == ENTRY
+        }
+        duties_of_entry: dict[int, set[int]] = {}
+        for position, document in enumerate(self.documents):
+            if document.kind == DUTY and document.topic in entry_positions:
+                duties_of_entry.setdefault(entry_positions[document.topic], set()).add(position)
+        self._duties_of_entry = {
+            entry: frozenset(duties) for entry, duties in duties_of_entry.items()
+        }
         # A curator's own example question is never a bare pointer ("who wrote this?").
         self._own_questions = frozenset(
             self.analyzer.normalize(question)
@@ -240,6 +253,7 @@ class Matcher:
                 ranked,
                 self.meaning.similarities(f"{claim} {pointing_back}" if claim else question),
                 self.tuning,
+                vouched=self._best_topics_duties(ranked),
             )
         if opening:
             # "what even is a CSM? the recruiter said it's kinda sales": what follows an
@@ -255,6 +269,12 @@ class Matcher:
             tuning=self.tuning,
         )
         return normalized, decision
+
+    def _best_topics_duties(self, ranked: list[tuple[int, float]]) -> frozenset[int]:
+        """The duties of the entry ranked first, when it scores at least the threshold."""
+        if not ranked or ranked[0][1] < self.tuning.threshold:
+            return frozenset()
+        return self._duties_of_entry.get(ranked[0][0], frozenset())
 
     def _who_clause(self, text: str) -> list[str] | None:
         """The terms of the last clause of a message's last sentence, when context comes before

@@ -126,6 +126,17 @@ def test_a_weak_duty_far_in_meaning_cannot_answer():
     kept = dict(rank_duties_by_meaning(ranked, meaning_of({1: 0.5, 2: 0.9, 3: 0.5}), tuning))
     assert 1 not in kept
     assert 2 in kept and 3 in kept and kept[0] == 50.0
+    # A duty of the best entry's topic is vouched for by the entry: meaning does not drop it.
+    vouched = rank_duties_by_meaning(
+        ranked, meaning_of({1: 0.5, 2: 0.9, 3: 0.5}), tuning, vouched=frozenset({1})
+    )
+    assert dict(vouched)[1] == pytest.approx(0.5 * 35.0 + 0.5 * 100 * (0.5 - 0.2) / 0.7)
+
+
+def test_a_weak_duty_of_the_best_topic_still_answers_who(knowledge: KnowledgeBase):
+    question = "which role treats training and development as a core business enabler"
+    match = Matcher(knowledge).match(question)
+    assert (match.id, match.owner, match.duty.id) == ("training", "csm", "customer-training")
 
 
 def test_embedding_one_text_or_many_gives_the_same_vector(vectors):
