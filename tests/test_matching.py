@@ -149,6 +149,15 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("who runs QBRs, csm or pm", "practices"),
         ("does the pm draft the statement of work", "practices"),
         ("what sections should a SOW include", "practices"),
+        ("what's our sla for answering customer emails as a csm", "practices"),
+        ("what share of saas companies have a customer success team", "work-arrangements"),
+        ("is there an industry benchmark for churn rate", "work-arrangements"),
+        ("pooled model or named csm, which do we run", "work-arrangements"),
+        ("who organises the bbq for the project team", "everyday-requests"),
+        ("my 2nd monitor is flickering, who do i ask", "everyday-requests"),
+        ("who's the account owner for our aws bill", "everyday-requests"),
+        ("who adds me to the team calendar", "everyday-requests"),
+        ("write a python script that swaps csm for pm in file names", "everyday-requests"),
     ],
 )
 def test_not_covered_wording_is_declined_by_its_subject(
