@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from operator import itemgetter
 
+import numpy as np
+
 from bot.knowledge import Duty, Entry, KnowledgeBase, Subject
 from bot.matching.analyzer import Analyzer, quoted, sentences
 from bot.matching.decision import Decision, decide
@@ -109,18 +111,12 @@ class Matcher:
             self.speller,
         )
         self._duties = {duty.id: duty for duty in knowledge.duties}
-        # Each entry's duties (by document positions), those whose topic it is.
-        entry_positions = {
-            document.key: position
+        # For each entry, which of the meaning index's duties are its own (their topic is it).
+        topics = [self.documents[position].topic for position in self.meaning.positions.tolist()]
+        self._own_duties = {
+            position: np.array([topic == document.key for topic in topics])
             for position, document in enumerate(self.documents)
-            if document.kind == ENTRY
-        }
-        duties_of_entry: dict[int, set[int]] = {}
-        for position, document in enumerate(self.documents):
-            if document.kind == DUTY and document.topic in entry_positions:
-                duties_of_entry.setdefault(entry_positions[document.topic], set()).add(position)
-        self._duties_of_entry = {
-            entry: frozenset(duties) for entry, duties in duties_of_entry.items()
+            if document.kind == ENTRY and document.key in topics
         }
         # A curator's own example question is never a bare pointer ("who wrote this?").
         self._own_questions = frozenset(
@@ -270,11 +266,12 @@ class Matcher:
         )
         return normalized, decision
 
-    def _best_topics_duties(self, ranked: list[tuple[int, float]]) -> frozenset[int]:
-        """The duties of the entry ranked first, when it scores at least the threshold."""
+    def _best_topics_duties(self, ranked: list[tuple[int, float]]) -> np.ndarray | None:
+        """Which duties are the entry ranked first's own (a mask over the meaning index's),
+        when it scores at least the threshold; else None."""
         if not ranked or ranked[0][1] < self.tuning.threshold:
-            return frozenset()
-        return self._duties_of_entry.get(ranked[0][0], frozenset())
+            return None
+        return self._own_duties.get(ranked[0][0])
 
     def _who_clause(self, text: str) -> list[str] | None:
         """The terms of the last clause of a message's last sentence, when context comes before

@@ -128,7 +128,7 @@ def test_a_weak_duty_far_in_meaning_cannot_answer():
     assert 2 in kept and 3 in kept and kept[0] == 50.0
     # A duty of the best entry's topic is vouched for by the entry: meaning does not drop it.
     vouched = rank_duties_by_meaning(
-        ranked, meaning_of({1: 0.5, 2: 0.9, 3: 0.5}), tuning, vouched=frozenset({1})
+        ranked, meaning_of({1: 0.5, 2: 0.9, 3: 0.5}), tuning, vouched=np.array([True, False, False])
     )
     assert dict(vouched)[1] == pytest.approx(0.5 * 35.0 + 0.5 * 100 * (0.5 - 0.2) / 0.7)
 

@@ -228,7 +228,7 @@ def rank_duties_by_meaning(
     ranked: list[tuple[int, float]],
     similarities: tuple[np.ndarray, np.ndarray],
     tuning: Tuning,
-    vouched: frozenset[int] = frozenset(),
+    vouched: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
     """The ranking (document position, score; best first) with duties re-ranked by meaning.
 
@@ -237,9 +237,10 @@ def rank_duties_by_meaning(
     scale, capped at the best score any duty had: meaning picks which duty a question is about
     ("who keeps an eye on the rollout?" is "who tracks progress?"), never whether the question
     fits a duty at all. Duties tied at the cap keep their blended order. A duty that fits only
-    weakly and means something else is dropped, unless it is `vouched` for (a duty of the
-    entry the question matches best: "which role treats training as a business enabler?" is
-    the training topic's, whose duty answers who).
+    weakly and means something else is dropped, unless it is vouched for (`vouched`: for each
+    duty of `similarities`, whether it is a duty of the entry the question matches best:
+    "which role treats training as a business enabler?" is the training topic's, whose duty
+    answers who).
     """
     positions, closeness = similarities
     scores = dict(ranked)
@@ -256,8 +257,8 @@ def rank_duties_by_meaning(
     # incidents?" shares a word or two with some duty's examples, but means none of them.
     # The best entry's own duties are vouched for by the entry's fit.
     unlikely = (capped < tuning.meaning_veto_score) & (closeness < tuning.meaning_veto_cosine)
-    if vouched:
-        unlikely &= ~np.isin(positions, list(vouched))
+    if vouched is not None:
+        unlikely &= ~vouched
     for position in positions[unlikely & (lexical > 0)].tolist():
         del scores[position]
     kept = ((blended > 0) | (lexical > 0)) & ~unlikely
