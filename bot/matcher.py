@@ -205,6 +205,8 @@ class Matcher:
         pointing_back = ""
         if focus and self.analyzer.vocabulary.refers_back(focus):
             pointing_back, focus = focus, ""  # "is this right?": the context is the question
+        elif not focus:
+            pointing_back = self._pointing_tail(parts)
         if focus:
             # Context before the question can only help: the asking sentence is scored alone
             # too, and who-words and not-covered subjects are read in it alone.
@@ -333,6 +335,24 @@ class Matcher:
             # about comes just before the bare question, and what follows it is context.
             return " ".join(parts[start - 1 : end + 1])
         return " ".join(parts[start : end + 1]) if start else None
+
+    def _pointing_tail(self, parts: Sequence[str]) -> str:
+        """The normalised end of a message that only points back at what comes before it
+        ("my pm asked me (the csm) to gather feedback... is that normal?", "i'm the pm tho, is
+        that right"): its last sentence or that sentence's last clause; "" when it ends
+        otherwise, or when the rest of its last sentence asks who itself ("who's the problem
+        solver, the csm or the pm")."""
+        if not parts:
+            return ""
+        *before, tail = parts[-1].split(",")
+        if not before and len(parts) < 2:
+            return ""  # nothing before it to point at
+        normalized = self.analyzer.normalize(tail)
+        if not self.analyzer.vocabulary.refers_back(normalized):
+            return ""
+        if before and self.analyzer.asks_who(self._read(",".join(before))):
+            return ""
+        return normalized
 
     def _asks_only_who(self, sentence: str) -> bool:
         """Whether a sentence asks which role and names nothing else ("csm or pm?")."""

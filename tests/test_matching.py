@@ -196,6 +196,25 @@ def test_asking_whether_a_task_is_ones_own_asks_who_owns_it(
     assert matcher.match(question).owner == owner
 
 
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        # No question mark, and the check is the sentence's last clause.
+        (
+            "my manager told me building trust and being transparent w the client is on me. "
+            "i'm the pm tho, is that right",
+            "csm",
+        ),
+        # One sentence: a task, then "is that normal?" after a comma.
+        ("my pm asked me (the csm) to collect feedback after go-live, is that normal?", "csm"),
+    ],
+)
+def test_a_message_ending_in_is_that_right_asks_about_what_it_told(
+    matcher: Matcher, question: str, owner: str
+) -> None:
+    assert matcher.match(question).owner == owner
+
+
 def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Matcher) -> None:
     quoted = matcher.match("&gt; the pm is the one who trains the customers\nis this right?")
     assert quoted.owner == "csm"
