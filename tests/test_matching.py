@@ -158,6 +158,14 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("who's the account owner for our aws bill", "everyday-requests"),
         ("who adds me to the team calendar", "everyday-requests"),
         ("write a python script that swaps csm for pm in file names", "everyday-requests"),
+        ("translate this for me: our csm will call you on monday", "everyday-requests"),
+        ("my flight got delayed and i'll miss the kickoff, who do i tell", "everyday-requests"),
+        ("what's a fair base/variable split for a csm", "pay"),
+        ("how is an implementation manager different from a pm", "other-job-titles"),
+        ("the new account signed, who's been assigned as their csm", "our-company"),
+        ("is there data on how many projects fail", "work-arrangements"),
+        ("what is a raci chart", "practices"),
+        ("any good books for a new csm", "certifications"),
     ],
 )
 def test_not_covered_wording_is_declined_by_its_subject(
