@@ -27,7 +27,7 @@ from bot.matching.patterns import PatternGroups
 from bot.matching.scoring import Scorer, rank_duties_by_meaning
 from bot.matching.speller import Speller
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
-from bot.vocabulary import ROLES
+from bot.vocabulary import ASKS_YES_NO, ROLES
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,11 @@ class Matcher:
         if not asks_who and pointing_back:
             # "my boss says renewals are how a PM is judged. is that right?" asks yes or no
             # about a claim naming a role: the opener is in the last sentence, the role before.
-            asks_who = self.analyzer.asks_who(self._corrected(pointing_back) + words)
+            back_words = self._corrected(pointing_back)
+            asks_who = self.analyzer.asks_who(back_words + words)
+            if not asks_who and any(term in ROLES for term in self.analyzer.terms(back_words)):
+                # "... so customers stay happy - csm?": a guess at the role that owns it
+                asks_who = ASKS_YES_NO
         claim = quoted(question) if pointing_back else ""
         if claim:
             # "&gt; the pm trains customers / saw this in a doc, is this right?": the quoted
@@ -298,11 +302,17 @@ class Matcher:
 
     def _points_at_nothing(self, normalized: str) -> bool:
         """A short message that only points back ("who owns that?"), and is none of the
-        knowledge base's own questions ("who wrote this?" asks about the sources)."""
+        knowledge base's own questions ("who wrote this?" asks about the sources) and not a
+        role alone ("customer success mgr?" asks what the role is; after a task it guesses
+        the task's owner)."""
         return (
             len(normalized.split()) <= _POINTER_WORDS
             and normalized not in self._own_questions
             and self.analyzer.vocabulary.refers_back(normalized)
+            and not all(
+                term in ROLES or self.analyzer.is_stopword(term)
+                for term in self.analyzer.terms(normalized.split())
+            )
         )
 
     def _best_duty_score(self, ranked: list[tuple[int, float]]) -> float:

@@ -204,6 +204,16 @@ def test_asking_whether_a_task_is_ones_own_asks_who_owns_it(
     assert matcher.match(question).owner == owner
 
 
+def test_a_task_then_a_guess_at_its_role_asks_who_owns_the_task(matcher: Matcher) -> None:
+    guess = matcher.match("fostering long term loyalty so customers stay happy - csm?")
+    assert (guess.owner, guess.duty and guess.duty.id) == ("csm", "customer-loyalty")
+    # A role alone still asks what the role is.
+    assert (matcher.match("customer success mgr?").id, matcher.match("pm?").id) == (
+        "csm-role",
+        "pm-role",
+    )
+
+
 @pytest.mark.parametrize(
     ("question", "owner"),
     [
