@@ -325,9 +325,10 @@ class Matcher:
 
         "I'm interviewing next week and realised I don't know the role. What is a CSM?" asks
         what a CSM is, not about interviews. A follow-up fragment keeps the question it follows
-        ("is the PM there at the start? and the CSM?"), as does a bare "csm or pm?" the
-        sentence before it; a question after it without a question mark asks too ("is that a
-        csm vs pm thing? how does approachability differ"); and a message that opens with its
+        ("is the PM there at the start? and the CSM?"), and so does a one-word question ("how
+        often should a csm check in with a customer? weekly? monthly?"), as does a bare "csm or
+        pm?" the sentence before it; a question after it without a question mark asks too ("is
+        that a csm vs pm thing? how does approachability differ"); and a message that opens with its
         question has no context to leave out ("what's on a CSM's plate? the full list").
         """
         asking = [number for number, sentence in enumerate(parts) if "?" in sentence]
@@ -338,7 +339,7 @@ class Matcher:
             self.analyzer.normalize(parts[end + 1])
         ):
             end += 1
-        if len(asking) > 1 and _FOLLOW_UP.match(parts[start]):
+        if len(asking) > 1 and (_FOLLOW_UP.match(parts[start]) or " " not in parts[start]):
             start = asking[-2]
         elif start and self._asks_only_who(parts[start]):
             # "implementation - csm or pm? at my last co it was its own team": what is asked

@@ -166,6 +166,8 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("is there data on how many projects fail", "work-arrangements"),
         ("what is a raci chart", "practices"),
         ("any good books for a new csm", "certifications"),
+        # a one-word question after the question keeps it
+        ("how often should a pm meet the client? weekly? monthly?", "practices"),
     ],
 )
 def test_not_covered_wording_is_declined_by_its_subject(
