@@ -72,6 +72,12 @@ _POINTER_WORDS = 4
 _FOLLOW_UP = re.compile(r"(?:and|or|also|plus|what about|how about)\b", re.IGNORECASE)
 
 
+def _continues(sentence: str) -> bool:
+    """Whether an asking sentence only continues the question before it ("and the CSM?",
+    "monthly?")."""
+    return bool(_FOLLOW_UP.match(sentence)) or " " not in sentence
+
+
 @lru_cache(maxsize=1)
 def bundled_word_vectors() -> WordVectors:
     """The package's word vectors, read once per process (every matcher shares them)."""
@@ -339,8 +345,11 @@ class Matcher:
             self.analyzer.normalize(parts[end + 1])
         ):
             end += 1
-        if len(asking) > 1 and (_FOLLOW_UP.match(parts[start]) or " " not in parts[start]):
-            start = asking[-2]
+        if len(asking) > 1 and _continues(parts[start]):
+            position = len(asking) - 2
+            while position and _continues(parts[asking[position]]):
+                position -= 1  # "weekly? monthly?": every fragment keeps the question
+            start = asking[position]
         elif start and self._asks_only_who(parts[start]):
             # "implementation - csm or pm? at my last co it was its own team": what is asked
             # about comes just before the bare question, and what follows it is context.
