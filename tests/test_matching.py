@@ -166,6 +166,12 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("is there data on how many projects fail", "work-arrangements"),
         ("what is a raci chart", "practices"),
         ("any good books for a new csm", "certifications"),
+        ("what's a tam, is it like a csm", "other-job-titles"),
+        ("is our csm back from leave yet", "our-company"),
+        ("what % of a pm's time goes to status reports", "work-arrangements"),
+        ("who came up with the csm role in the first place", "work-arrangements"),
+        ("is being a csm ok for introverts", "hiring-and-careers"),
+        ("any tips for a sore throat, i'm on calls all day as a csm", "everyday-requests"),
         # a one-word question after the question keeps it
         ("how often should a pm meet the client? weekly? monthly?", "practices"),
     ],
