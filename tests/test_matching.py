@@ -212,6 +212,14 @@ def test_asking_whether_a_task_is_ones_own_asks_who_owns_it(
     assert matcher.match(question).owner == owner
 
 
+def test_a_who_question_answered_by_a_topic_gets_the_owner_of_its_duty(matcher: Matcher) -> None:
+    # The duty fits only weakly by itself; the topic it belongs to fits well.
+    match = matcher.match("who is incentivised to boost customer productivity")
+    assert (match.id, match.owner) == ("success-metrics", "csm")
+    # A who-question about the role itself still gets the role's topic.
+    assert matcher.match("who exactly is a customer success manager?").duty is None
+
+
 def test_a_task_then_a_guess_at_its_role_asks_who_owns_the_task(matcher: Matcher) -> None:
     guess = matcher.match("fostering long term loyalty so customers stay happy - csm?")
     assert (guess.owner, guess.duty and guess.duty.id) == ("csm", "customer-loyalty")

@@ -68,8 +68,10 @@ def decide(
             and duty[1] >= max(tuning.who_threshold, best_score - margin)
         ):
             return _answer(ranked, documents, duty, tuning)
-        # Failing that, the best duty of the best entry's own topic, if it fits at all: it
-        # answers who and still leads to that entry, whatever the margin.
+        # Failing that, the best duty of the best entry's own topic: it answers who and still
+        # leads to that entry, whatever the margin. When the entry clears the threshold, a
+        # lower bar will do, and the answer fits as well as the entry ("who is incentivised
+        # to boost customer productivity" is the success-metrics topic, whose CSM duty says who).
         best_key = documents[ranked[0][0]].key if ranked else None
         same_topic = next(
             (
@@ -79,8 +81,11 @@ def decide(
             ),
             None,
         )
-        if same_topic is not None and same_topic[1] >= tuning.who_threshold:
-            return _answer(ranked, documents, same_topic, tuning)
+        if same_topic is not None:
+            if same_topic[1] >= tuning.who_threshold:
+                return _answer(ranked, documents, same_topic, tuning)
+            if best_score >= tuning.threshold and same_topic[1] >= tuning.topic_who_threshold:
+                return _answer(ranked, documents, (same_topic[0], best_score), tuning)
     if not ranked or ranked[0][1] < tuning.threshold:
         score = ranked[0][1] if ranked else 0.0
         floor = max(tuning.threshold - tuning.suggestion_margin, tuning.suggestion_floor)

@@ -36,6 +36,9 @@ class Tuning:
     # A question asking "who?" may be answered with a duty from this score up: it names a task,
     # and the owner of the closest task is a better answer than none.
     who_threshold: float = 30.0
+    # ... and from this lower score up when it is a duty of the entry the question matches,
+    # and that entry clears the threshold: the entry vouches for the topic, the duty says who.
+    topic_who_threshold: float = 20.0
     # A question that does not ask "who?" is answered with a duty's owner only when the duty
     # fits this well: a lone shared word ("what time is it" and "time management") is not enough.
     duty_without_who: float = 75.0
