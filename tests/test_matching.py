@@ -172,6 +172,10 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("who came up with the csm role in the first place", "work-arrangements"),
         ("is being a csm ok for introverts", "hiring-and-careers"),
         ("any tips for a sore throat, i'm on calls all day as a csm", "everyday-requests"),
+        ("what does pm me mean", "everyday-requests"),
+        ("how do i screen share in zoom with a customer", "everyday-requests"),
+        ("book recs for a new pm?", "certifications"),
+        ("is there a status report template for pms", "practices"),
         # a one-word question after the question keeps it
         ("how often should a pm meet the client? weekly? monthly?", "practices"),
     ],
