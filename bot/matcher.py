@@ -227,10 +227,10 @@ class Matcher:
         if not asks_who and pointing_back:
             # "my boss says renewals are how a PM is judged. is that right?" asks yes or no
             # about a claim naming a role: the opener is in the last sentence, the role before.
-            back_words = self._corrected(pointing_back)
-            asks_who = self.analyzer.asks_who(back_words + words)
-            if not asks_who and any(term in ROLES for term in self.analyzer.terms(back_words)):
-                # "... so customers stay happy - csm?": a guess at the role that owns it
+            asks_who = self.analyzer.asks_who(self._corrected(pointing_back) + words)
+            if not asks_who and any(term in ROLES for term in self.analyzer.terms(words)):
+                # "my teammate says the pm is the customer's advocate. true?", "... so customers
+                # stay happy - csm?": a verdict on, or a guess at, a role's part in something
                 asks_who = ASKS_YES_NO
         claim = quoted(question) if pointing_back else ""
         if claim:

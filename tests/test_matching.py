@@ -224,6 +224,24 @@ def test_a_who_question_answered_by_a_topic_gets_the_owner_of_its_duty(matcher: 
     assert matcher.match("who exactly is a customer success manager?").duty is None
 
 
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        ("my teammate says the pm is supposed to be the customer's advocate. true?", "csm"),
+        ("heard that csms are the ones with a sales quota, that true?", "pm"),
+        (
+            "the client wants a detailed risk analysis before we start, im a csm. is that mine?",
+            "pm",
+        ),
+        ("is anyone keeping track of where the project is week to week", "pm"),
+    ],
+)
+def test_a_verdict_asked_on_a_claim_about_a_role_gets_the_owner(
+    matcher: Matcher, question: str, owner: str
+) -> None:
+    assert matcher.match(question).owner == owner
+
+
 def test_a_task_then_a_guess_at_its_role_asks_who_owns_the_task(matcher: Matcher) -> None:
     guess = matcher.match("fostering long term loyalty so customers stay happy - csm?")
     assert (guess.owner, guess.duty and guess.duty.id) == ("csm", "customer-loyalty")
