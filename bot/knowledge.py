@@ -74,6 +74,7 @@ _VOCABULARY_KEYS = {
     "everyday_names",
     "introductions",
     "back_references",
+    "who_patterns",
 }
 _ANSWER_KEYS = {"summary", "csm", "pm", "note"}
 _ARTICLE_KEYS = {"id", "title", "publisher", "file", "sections"}
@@ -823,6 +824,7 @@ class _Checker:
             everyday_names=self.word_set(file, document, "everyday_names"),
             introductions=tuple(self.patterns(file, document, "introductions")),
             back_references=tuple(self.patterns(file, document, "back_references")),
+            who_patterns=tuple(self.patterns(file, document, "who_patterns")),
         )
 
     def duties(self, path: Path, articles: dict[str, Article]) -> list[Duty]:

@@ -102,6 +102,9 @@ class Vocabulary:
     # quoted claim, "which one should we pick?"): regular expressions over the normalised
     # sentence. Such a message is read whole, its context being the question.
     back_references: tuple[re.Pattern[str], ...] = ()
+    # Ways of asking who that a phrase cannot spell ("csm does those or pm?", "more of a csm
+    # requirement or a pm one"): regular expressions over the normalised, role-collapsed text.
+    who_patterns: tuple[re.Pattern[str], ...] = ()
     _synonym_replacer: PhraseReplacer = field(init=False, repr=False, compare=False)
     _role_replacer: PhraseReplacer = field(init=False, repr=False, compare=False)
     _who_pattern: AnyPattern = field(init=False, repr=False, compare=False)
@@ -128,7 +131,11 @@ class Vocabulary:
         set_(self, "_role_replacer", PhraseReplacer(role_of))
         who = [self.collapse(self.normalize(phrase)) for phrase in self.who_phrases]
         who_pattern = _phrase_pattern([phrase for phrase in who if phrase])
-        set_(self, "_who_pattern", AnyPattern([who_pattern] if who_pattern else []))
+        set_(
+            self,
+            "_who_pattern",
+            AnyPattern([*([who_pattern] if who_pattern else []), *self.who_patterns]),
+        )
         set_(self, "_who_remover", substituting(who_pattern) if who_pattern else None)
         set_(self, "_who_phrase", who_pattern)
         # Most messages introduce no one and point back at nothing: one fast search says so.

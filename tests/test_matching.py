@@ -228,6 +228,11 @@ def test_a_who_question_answered_by_a_topic_gets_the_owner_of_its_duty(matcher: 
     assert matcher.match("who exactly is a customer success manager?").duty is None
 
 
+def test_a_role_a_word_or_two_then_or_the_other_role_asks_who(matcher: Matcher) -> None:
+    match = matcher.match("communication skills - more of a csm requirement or a pm one")
+    assert (match.owner, match.duty and match.duty.id) == ("csm", "communication-skills")
+
+
 @pytest.mark.parametrize(
     ("question", "owner"),
     [

@@ -25,6 +25,7 @@ def _patterns_and_texts(knowledge: KnowledgeBase) -> tuple[list[re.Pattern[str]]
         *(pattern for subject in knowledge.subjects for pattern in subject.patterns),
         *vocabulary.introductions,
         *vocabulary.back_references,
+        *vocabulary.who_patterns,
         re.compile(r"\bfoo|bar\b"),
         re.compile(r"\bthe(?! foo)\b"),  # look-ahead: RE2 has none, `re` searches it
         re.compile(r"^x{,2}y$"),  # 0 to 2 x's to Python, literal text to RE2
