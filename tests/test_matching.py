@@ -233,24 +233,6 @@ def test_a_role_a_word_or_two_then_or_the_other_role_asks_who(matcher: Matcher) 
     assert (match.owner, match.duty and match.duty.id) == ("csm", "communication-skills")
 
 
-@pytest.mark.parametrize(
-    ("question", "owner"),
-    [
-        ("my teammate says the pm is supposed to be the customer's advocate. true?", "csm"),
-        ("heard that csms are the ones with a sales quota, that true?", "pm"),
-        (
-            "the client wants a detailed risk analysis before we start, im a csm. is that mine?",
-            "pm",
-        ),
-        ("is anyone keeping track of where the project is week to week", "pm"),
-    ],
-)
-def test_a_verdict_asked_on_a_claim_about_a_role_gets_the_owner(
-    matcher: Matcher, question: str, owner: str
-) -> None:
-    assert matcher.match(question).owner == owner
-
-
 def test_a_task_then_a_guess_at_its_role_asks_who_owns_the_task(matcher: Matcher) -> None:
     guess = matcher.match("fostering long term loyalty so customers stay happy - csm?")
     assert (guess.owner, guess.duty and guess.duty.id) == ("csm", "customer-loyalty")
@@ -272,9 +254,17 @@ def test_a_task_then_a_guess_at_its_role_asks_who_owns_the_task(matcher: Matcher
         ),
         # One sentence: a task, then "is that normal?" after a comma.
         ("my pm asked me (the csm) to collect feedback after go-live, is that normal?", "csm"),
+        # A verdict on a claim about a role.
+        ("my teammate says the pm is supposed to be the customer's advocate. true?", "csm"),
+        ("heard that csms are the ones with a sales quota, that true?", "pm"),
+        (
+            "the client wants a detailed risk analysis before we start, im a csm. is that mine?",
+            "pm",
+        ),
+        ("is anyone keeping track of where the project is week to week", "pm"),
     ],
 )
-def test_a_message_ending_in_is_that_right_asks_about_what_it_told(
+def test_a_message_asking_yes_or_no_about_what_it_told_gets_the_owner(
     matcher: Matcher, question: str, owner: str
 ) -> None:
     assert matcher.match(question).owner == owner
