@@ -27,7 +27,7 @@ from bot.matching.patterns import PatternGroups
 from bot.matching.scoring import Scorer, rank_duties_by_meaning
 from bot.matching.speller import Speller
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
-from bot.vocabulary import ASKS_YES_NO, ROLES
+from bot.vocabulary import ASKS_WHO, ASKS_YES_NO, ROLES
 
 
 @dataclass(frozen=True)
@@ -232,6 +232,14 @@ class Matcher:
                 # "my teammate says the pm is the customer's advocate. true?", "... so customers
                 # stay happy - csm?": a verdict on, or a guess at, a role's part in something
                 asks_who = ASKS_YES_NO
+        if (
+            not asks_who
+            and "?" not in question
+            and self.analyzer.vocabulary.names_a_task(normalized)
+        ):
+            # "making sure the whole thing doesn't blow past the deadline": a task named alone
+            # asks who does it.
+            asks_who = ASKS_WHO
         claim = quoted(question) if pointing_back else ""
         if claim:
             # "&gt; the pm trains customers / saw this in a doc, is this right?": the quoted

@@ -213,6 +213,19 @@ class Vocabulary:
             return collapsed
         return " ".join(self._who_remover.sub(" ", collapsed).split())
 
+    def names_a_task(self, normalized: str) -> bool:
+        """Whether a normalised message only names a task: it opens with a verb's -ing form
+        and asks nothing ("making sure the customer stays satisfied the entire way through",
+        "deciding how to spread people and materials across the project")."""
+        words = normalized.split()
+        return (
+            bool(words)
+            and len(words[0]) > 5
+            and words[0].endswith("ing")
+            and words[0] not in self.stopwords
+            and not any(word in self.question_words for word in words)
+        )
+
     def asks_who(self, collapsed: str) -> str | None:
         """How a normalised, role-collapsed question asks which role owns something:
         ASKS_WHO for a "who?" phrase, ASKS_YES_NO for a yes/no question naming a role

@@ -233,6 +233,17 @@ def test_a_role_a_word_or_two_then_or_the_other_role_asks_who(matcher: Matcher) 
     assert (match.owner, match.duty and match.duty.id) == ("csm", "communication-skills")
 
 
+def test_a_task_named_alone_asks_who_does_it(matcher: Matcher) -> None:
+    match = matcher.match(
+        "making sure the whole thing doesn't blow past the deadline or go over budget"
+    )
+    assert match.owner == "pm"
+    # Not when it asks something else, or opens with a word that is no task.
+    assert (
+        matcher.match("thinking of moving into cs, what skills does a good csm need").duty is None
+    )
+
+
 def test_a_task_then_a_guess_at_its_role_asks_who_owns_the_task(matcher: Matcher) -> None:
     guess = matcher.match("fostering long term loyalty so customers stay happy - csm?")
     assert (guess.owner, guess.duty and guess.duty.id) == ("csm", "customer-loyalty")
