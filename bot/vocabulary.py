@@ -215,8 +215,9 @@ class Vocabulary:
 
     def names_a_task(self, normalized: str) -> bool:
         """Whether a normalised message only names a task: it opens with a verb's -ing form
-        and asks nothing ("making sure the customer stays satisfied the entire way through",
-        "deciding how to spread people and materials across the project")."""
+        and asks nothing, not even with a question word ("making sure the customer stays
+        satisfied the entire way through"; not "deciding how to spread people across the
+        project", whose "how" may ask how)."""
         words = normalized.split()
         return (
             bool(words)

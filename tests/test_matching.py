@@ -238,7 +238,7 @@ def test_a_task_named_alone_asks_who_does_it(matcher: Matcher) -> None:
         "making sure the whole thing doesn't blow past the deadline or go over budget"
     )
     assert match.owner == "pm"
-    # Not when it asks something else, or opens with a word that is no task.
+    # Not when it asks something else.
     assert (
         matcher.match("thinking of moving into cs, what skills does a good csm need").duty is None
     )
