@@ -116,3 +116,16 @@ def test_stored_progress_that_makes_no_sense_is_read_safely(
     tour = knowledge.companions.tour
     progress = TourProgress.from_json(stored, tour)
     assert 0 <= progress.position <= length(tour)
+
+
+@pytest.mark.parametrize(
+    "message", ["Hi there!", "hello", "hey, how's it going?", "How are you", "hey what's up"]
+)
+def test_hello_and_small_talk_are_greetings(knowledge: KnowledgeBase, message: str) -> None:
+    """A DM of only small talk gets the welcome, not "I can't answer that one"."""
+    assert knowledge.companions.followups.is_greeting(message)
+
+
+@pytest.mark.parametrize("message", ["how's the project going", "hi, who tracks progress?"])
+def test_questions_are_not_greetings(knowledge: KnowledgeBase, message: str) -> None:
+    assert not knowledge.companions.followups.is_greeting(message)
