@@ -32,7 +32,7 @@ class Tuning:
     who_margin: float = 12.0
     # ... and a yes/no question naming a role ("is onboarding a pm task?") when a duty scores
     # at least this close: it may as well be asking about the topic itself.
-    yes_no_margin: float = 8.0
+    yes_no_margin: float = 12.0
     # A question asking "who?" may be answered with a duty from this score up: it names a task,
     # and the owner of the closest task is a better answer than none.
     who_threshold: float = 30.0
