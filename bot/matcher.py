@@ -234,11 +234,11 @@ class Matcher:
                 asks_who = ASKS_YES_NO
         if (
             not asks_who
-            and "?" not in question
+            and ("?" not in question or pointing_back)
             and self.analyzer.vocabulary.names_a_task(normalized)
         ):
             # "making sure the whole thing doesn't blow past the deadline": a task named alone
-            # asks who does it.
+            # asks who does it (and so does one followed only by "pointers?").
             asks_who = ASKS_WHO
         claim = quoted(question) if pointing_back else ""
         if claim:
