@@ -102,6 +102,48 @@ SITUATIONS = [
 ]
 
 
+# Ways people ask about an item beyond "who is responsible for ...": frames around it, claims
+# about a role to confirm, their own role, a need or a gap stated without asking. `{item}` is the
+# item, `{role}` a role (each frame naming one is asked with both).
+FRAMES = [
+    "which role leans hardest on {item}",
+    "{item} is a big part of which role?",
+    "who's the go-to for {item}",
+    "{item} - whose thing is that",
+    "quick q, {item}: csm or pm?",
+    "im new here. who takes care of {item}",
+    "{item}. who?",
+    "my manager mentioned {item} today, which of the two roles does that",
+    "my lead says the {role} handles {item}, is that right",
+    "heard {item} is the {role}'s job. true?",
+    "im the {role}, should i be doing {item}?",
+    "{item} - thats the {role} right",
+    "someone told me {item} belongs to the {role}. sounds off to me",
+    "is {item} on the {role} or not",
+    "we need somebody for {item}",
+    "nobody is doing {item} on this account rn",
+    "{item} keeps falling through the cracks on our team :grimacing:",
+    "honestly not sure if {item} is my thing or the other role's, im a {role}",
+]
+
+
+def test_every_item_gets_its_owner_in_many_framings(matcher: Matcher) -> None:
+    """Every item in every frame, 1,600 questions: at least 93% get the articles' owner (95.4%
+    when the frames were written; the misses are mostly shared and disputed items pulled to one
+    side by the role a claim names). Prints every miss."""
+    asked, misses = 0, []
+    for _, _, item, owner in ITEMS:
+        for frame in FRAMES:
+            for role in ("csm", "pm") if "{role}" in frame else ("",):
+                question = frame.format(item=item, role=role)
+                got = matcher.match(question).owner
+                asked += 1
+                if got != owner:
+                    misses.append(f"{owner} -> {got}: {question}")
+    print("\n".join(misses))
+    assert 1 - len(misses) / asked >= 0.93, f"{len(misses)} of {asked} missed"
+
+
 @pytest.mark.parametrize(
     ("article", "section", "item", "owner"), ITEMS, ids=[item for _, _, item, _ in ITEMS]
 )
