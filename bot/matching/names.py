@@ -29,6 +29,8 @@ class ProperNames:
 
     def find(self, text: str) -> list[str]:
         """The unknown names in `text`, as typed, in order."""
+        if text == text.lower():
+            return []  # no capital, no name: most messages are typed in lower case
         names = []
         for sentence in sentences(strip_slack_markup(text)):
             for found in _CAPITALISED.finditer(sentence):
