@@ -228,7 +228,8 @@ class Matcher:
             # "my boss says renewals are how a PM is judged. is that right?" asks yes or no
             # about a claim naming a role: the opener is in the last sentence, the role before.
             asks_who = self.analyzer.asks_who(self._corrected(pointing_back) + words)
-            if not asks_who and any(term in ROLES for term in self.analyzer.terms(words)):
+            # (`words` are still the whole message's here: `readings[0]` holds their terms)
+            if not asks_who and any(term in ROLES for term in readings[0]):
                 # "my teammate says the pm is the customer's advocate. true?", "... so customers
                 # stay happy - csm?": a verdict on, or a guess at, a role's part in something
                 asks_who = ASKS_YES_NO
@@ -324,8 +325,7 @@ class Matcher:
             and normalized not in self._own_questions
             and self.analyzer.vocabulary.refers_back(normalized)
             and not all(
-                term in ROLES or self.analyzer.is_stopword(term)
-                for term in self.analyzer.terms(normalized.split())
+                self.analyzer.keeps(term) for term in self.analyzer.terms(normalized.split())
             )
         )
 
