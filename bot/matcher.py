@@ -236,7 +236,7 @@ class Matcher:
         if (
             not asks_who
             and ("?" not in question or pointing_back)
-            and self.analyzer.vocabulary.names_a_task(normalized)
+            and self.analyzer.vocabulary.names_a_task(self._clauses(question))
         ):
             # "making sure the whole thing doesn't blow past the deadline": a task named alone
             # asks who does it (and so does one followed only by "pointers?").
@@ -314,6 +314,16 @@ class Matcher:
             for term in self.analyzer.terms(task)
         )
         return self.analyzer.terms(words) if named >= self.tuning.who_clause_terms else None
+
+    def _clauses(self, text: str) -> list[str]:
+        """The normalised clauses of a message: its sentences split at commas, semicolons and
+        colons, empty ones left out."""
+        return [
+            clause
+            for sentence in sentences(text)
+            for part in re.split(r"[,;:]", sentence)
+            if (clause := self.analyzer.normalize(part))
+        ]
 
     def _points_at_nothing(self, normalized: str) -> bool:
         """A short message that only points back ("who owns that?"), and is none of the

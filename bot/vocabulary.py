@@ -8,7 +8,7 @@ token per role, tell whether a question asks "who?", and know the function words
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -213,18 +213,21 @@ class Vocabulary:
             return collapsed
         return " ".join(self._who_remover.sub(" ", collapsed).split())
 
-    def names_a_task(self, normalized: str) -> bool:
-        """Whether a normalised message only names a task: it opens with a verb's -ing form
-        and asks nothing, not even with a question word ("making sure the customer stays
-        satisfied the entire way through"; not "deciding how to spread people across the
-        project", whose "how" may ask how)."""
-        words = normalized.split()
+    def names_a_task(self, clauses: Sequence[str]) -> bool:
+        """Whether a message, as its normalised clauses, only names a task: it opens with a
+        verb's -ing form and no clause opens with a question word ("figuring out what the
+        customer needs" names a task; "starting as a csm monday, what am i responsible for"
+        asks what)."""
+        words = clauses[0].split() if clauses else []
         return (
             bool(words)
             and len(words[0]) > 5
             and words[0].endswith("ing")
             and words[0] not in self.stopwords
-            and not any(word in self.question_words for word in words)
+            and not any(
+                clause.split()[:1] and clause.split()[0] in self.question_words
+                for clause in clauses
+            )
         )
 
     def asks_who(self, collapsed: str) -> str | None:

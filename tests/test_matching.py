@@ -238,7 +238,12 @@ def test_a_task_named_alone_asks_who_does_it(matcher: Matcher) -> None:
         "making sure the whole thing doesn't blow past the deadline or go over budget"
     )
     assert match.owner == "pm"
-    # Not when it asks something else.
+    # A question word inside a clause joins it to the task, asking nothing.
+    assert (
+        matcher.match("deciding how to spread people and materials across the project").owner
+        == "pm"
+    )
+    # Not when a clause opens with a question word: it asks something else.
     assert (
         matcher.match("thinking of moving into cs, what skills does a good csm need").duty is None
     )
