@@ -249,6 +249,21 @@ def test_a_task_named_alone_asks_who_does_it(matcher: Matcher) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who's meant to dig into what the customer is trying to achieve and what bugs them. "
+        "im guessing pm since they own the project?",
+        "whose work is it to keep customers coming back year after year - just pm?",
+    ],
+)
+def test_a_wrong_guess_after_a_who_question_does_not_decide_the_owner(
+    matcher: Matcher, question: str
+) -> None:
+    # The guess is the asker's, not the task: the owner comes from what is asked about.
+    assert matcher.match(question).owner == "csm"
+
+
 def test_a_task_then_a_guess_at_its_role_asks_who_owns_the_task(matcher: Matcher) -> None:
     guess = matcher.match("fostering long term loyalty so customers stay happy - csm?")
     assert (guess.owner, guess.duty and guess.duty.id) == ("csm", "customer-loyalty")
