@@ -575,3 +575,40 @@ def test_a_yes_no_question_may_open_after_the_askers_role(matcher: Matcher) -> N
     assert (match.owner, match.duty and match.duty.id) == ("pm", "risk-management")
     match = matcher.match("as the pm, do i chase the client when adoption drops")
     assert (match.owner, match.duty and match.duty.id) == ("csm", "product-adoption")
+
+
+@pytest.mark.parametrize(
+    ("question", "owner", "duty"),
+    [
+        (
+            "we're a subscription business that lives on long customer relationships, which "
+            "role should we put our money into",
+            "csm",
+            "hire-for-recurring-revenue",
+        ),
+        (
+            "everything we do is client projects with fixed go-live dates, which of the two "
+            "roles gives us more",
+            "pm",
+            "hire-for-project-delivery",
+        ),
+        # Without a condition, the article's answer is "it depends": both.
+        ("should we hire a csm or a pm first", "both", "which-role-to-hire"),
+    ],
+)
+def test_which_role_to_invest_in_follows_what_the_company_puts_first(
+    matcher: Matcher, question: str, owner: str, duty: str
+) -> None:
+    match = matcher.match(question)
+    assert (match.owner, match.duty and match.duty.id) == (owner, duty)
+
+
+def test_a_project_teams_burnout_is_context_the_roles_burnout_is_not_covered(
+    matcher: Matcher,
+) -> None:
+    team = matcher.match(
+        "the devs on this rollout are burned out, who's meant to keep the project team motivated"
+    )
+    assert (team.owner, team.duty and team.duty.id) == ("pm", "team-motivation")
+    assert matcher.match("do pms burn out faster than csms").not_covered == "work-arrangements"
+    assert matcher.match("is customer success a burnout job").not_covered == "work-arrangements"
