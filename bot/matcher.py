@@ -305,15 +305,23 @@ class Matcher:
         if len(clauses) < 2:
             return None
         words = self._read(clauses[-1])
+        if any(word in self.analyzer.vocabulary.pointing_words for word in words):
+            return None
+        return self.analyzer.terms(words) if self._names_a_task_after_who(words) else None
+
+    def _names_a_task_after_who(self, words: list[str]) -> bool:
+        """Whether words open with a who-phrase and name a task after it: at least
+        `who_clause_terms` content words, roles aside ("who answers for the timeline"; not
+        "who handles that" or "which role are we talking about")."""
         vocabulary = self.analyzer.vocabulary
         task = vocabulary.after_who_opening(vocabulary.collapse(" ".join(words)))
-        if task is None or any(word in vocabulary.pointing_words for word in words):
-            return None
+        if task is None:
+            return False
         named = sum(
             not self.analyzer.is_stopword(term) and term not in ROLES
             for term in self.analyzer.terms(task)
         )
-        return self.analyzer.terms(words) if named >= self.tuning.who_clause_terms else None
+        return named >= self.tuning.who_clause_terms
 
     def _clauses(self, text: str) -> list[str]:
         """The normalised clauses of a message: its sentences split at commas, semicolons and
@@ -436,15 +444,17 @@ class Matcher:
     ) -> bool:
         """Whether a last sentence asking without a question mark names enough to be scored
         alone ("who handles it" does not; a role counts: "what all does the pm own on a
-        project"), without pointing back at the message before it
+        project"; so does a task after a who-phrase: "who answers for the timeline"), without
+        pointing back at the message before it
         ("which of the two roles is he describing there"), and the message as a whole is not
         first about a not-covered subject ("my laptop drops off the VPN. who do i ask in IT to
         fix it")."""
         if any(word in self.analyzer.vocabulary.pointing_words for word in words):
             return False
         content = sum(not self.analyzer.is_stopword(term) for term in terms)
+        names_enough = content >= self.tuning.unmarked_question_terms
         subject_first = bool(ranked) and self.documents[ranked[0][0]].kind == SUBJECT
-        return content >= self.tuning.unmarked_question_terms and not subject_first
+        return (names_enough or self._names_a_task_after_who(words)) and not subject_first
 
     @staticmethod
     def _opening_question(parts: Sequence[str]) -> str | None:

@@ -612,3 +612,18 @@ def test_a_project_teams_burnout_is_context_the_roles_burnout_is_not_covered(
     assert (team.owner, team.duty and team.duty.id) == ("pm", "team-motivation")
     assert matcher.match("do pms burn out faster than csms").not_covered == "work-arrangements"
     assert matcher.match("is customer success a burnout job").not_covered == "work-arrangements"
+
+
+def test_a_last_sentence_asking_who_about_a_task_is_scored_alone(matcher: Matcher) -> None:
+    # No question mark, two words of task after the who-phrase: the context before it
+    # ("the client is fuming") would otherwise pull the answer to the customer side.
+    match = matcher.match(
+        "the go-live moved twice already and the client is fuming. who answers for the timeline"
+    )
+    assert (match.owner, match.duty and match.duty.id) == ("pm", "project-deadlines")
+    # An unrelated request asked the same way is still declined.
+    benefits = matcher.match(
+        "open enrollment closes friday and i want a different health plan. "
+        "who handles benefits questions"
+    )
+    assert (benefits.id, benefits.owner) == (None, None)
