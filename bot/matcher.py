@@ -70,6 +70,8 @@ class Match:
 # retain customers?").
 _POINTER_WORDS = 4
 _FOLLOW_UP = re.compile(r"(?:and|or|also|plus|what about|how about)\b", re.IGNORECASE)
+# Clauses of a sentence end at a comma, a semicolon or a colon.
+_CLAUSE_BREAK = re.compile(r"[,;:]")
 
 
 def _continues(sentence: str) -> bool:
@@ -329,7 +331,7 @@ class Matcher:
         return [
             clause
             for sentence in sentences(text)
-            for part in re.split(r"[,;:]", sentence)
+            for part in _CLAUSE_BREAK.split(sentence)
             if (clause := self.analyzer.normalize(part))
         ]
 

@@ -218,16 +218,13 @@ class Vocabulary:
         verb's -ing form and no clause opens with a question word ("figuring out what the
         customer needs" names a task; "starting as a csm monday, what am i responsible for"
         asks what)."""
-        words = clauses[0].split() if clauses else []
+        openings = [clause.split(maxsplit=1)[0] for clause in clauses if clause.strip()]
         return (
-            bool(words)
-            and len(words[0]) > 5
-            and words[0].endswith("ing")
-            and words[0] not in self.stopwords
-            and not any(
-                clause.split()[:1] and clause.split()[0] in self.question_words
-                for clause in clauses
-            )
+            bool(openings)
+            and len(openings[0]) > 5
+            and openings[0].endswith("ing")
+            and openings[0] not in self.stopwords
+            and not any(word in self.question_words for word in openings)
         )
 
     def asks_who(self, collapsed: str) -> str | None:
