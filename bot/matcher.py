@@ -10,7 +10,7 @@ builds them once per knowledge base; `match` is then cheap.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from operator import itemgetter
@@ -325,15 +325,15 @@ class Matcher:
         )
         return named >= self.tuning.who_clause_terms
 
-    def _clauses(self, text: str) -> list[str]:
-        """The normalised clauses of a message: its sentences split at commas, semicolons and
-        colons, empty ones left out."""
-        return [
+    def _clauses(self, text: str) -> Iterator[str]:
+        """The normalised clauses of a message, one at a time (each is normalised only when
+        read): its sentences split at commas, semicolons and colons, empty ones left out."""
+        return (
             clause
             for sentence in sentences(text)
             for part in _CLAUSE_BREAK.split(sentence)
             if (clause := self.analyzer.normalize(part))
-        ]
+        )
 
     def _points_at_nothing(self, normalized: str) -> bool:
         """A short message that only points back ("who owns that?"), and is none of the
@@ -453,10 +453,10 @@ class Matcher:
         fix it")."""
         if any(word in self.analyzer.vocabulary.pointing_words for word in words):
             return False
+        if ranked and self.documents[ranked[0][0]].kind == SUBJECT:
+            return False
         content = sum(not self.analyzer.is_stopword(term) for term in terms)
-        names_enough = content >= self.tuning.unmarked_question_terms
-        subject_first = bool(ranked) and self.documents[ranked[0][0]].kind == SUBJECT
-        return (names_enough or self._names_a_task_after_who(words)) and not subject_first
+        return content >= self.tuning.unmarked_question_terms or self._names_a_task_after_who(words)
 
     @staticmethod
     def _opening_question(parts: Sequence[str]) -> str | None:

@@ -8,7 +8,7 @@ token per role, tell whether a question asks "who?", and know the function words
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -213,19 +213,22 @@ class Vocabulary:
             return collapsed
         return " ".join(self._who_remover.sub(" ", collapsed).split())
 
-    def names_a_task(self, clauses: Sequence[str]) -> bool:
+    def names_a_task(self, clauses: Iterable[str]) -> bool:
         """Whether a message, as its normalised clauses, only names a task: it opens with a
         verb's -ing form and no clause opens with a question word ("figuring out what the
         customer needs" names a task; "starting as a csm monday, what am i responsible for"
-        asks what)."""
-        openings = [clause.split(maxsplit=1)[0] for clause in clauses if clause.strip()]
-        return (
-            bool(openings)
-            and len(openings[0]) > 5
-            and openings[0].endswith("ing")
-            and openings[0] not in self.stopwords
-            and not any(word in self.question_words for word in openings)
-        )
+        asks what). Clauses after the first are read only when the first opens as a task."""
+        openings = (clause.split(maxsplit=1)[0] for clause in clauses if clause.strip())
+        first = next(openings, None)
+        if (
+            first is None
+            or len(first) <= 5
+            or not first.endswith("ing")
+            or first in self.stopwords
+            or first in self.question_words
+        ):
+            return False
+        return not any(word in self.question_words for word in openings)
 
     def asks_who(self, collapsed: str) -> str | None:
         """How a normalised, role-collapsed question asks which role owns something:
