@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from operator import itemgetter
 
 import numpy as np
 
@@ -24,7 +23,7 @@ from bot.matching.index import DUTY, ENTRY, SUBJECT, Index, documents_of
 from bot.matching.meaning import MeaningIndex, WordVectors
 from bot.matching.names import ProperNames
 from bot.matching.patterns import PatternGroups
-from bot.matching.scoring import Scorer, rank_duties_by_meaning
+from bot.matching.scoring import Scorer, by_score, rank_duties_by_meaning
 from bot.matching.speller import Speller
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
 from bot.vocabulary import ASKS_WHO, ASKS_YES_NO, ROLES
@@ -170,7 +169,7 @@ class Matcher:
         """The best-scoring entry even below the threshold, for curators to add the question to;
         None when nothing scores at least the suggestion floor ("what is the weather" belongs
         to no entry, however it scores against them)."""
-        ranked = self._ranked(self.analyzer.terms(self._read(question)))
+        ranked = by_score(self._scores(self.analyzer.terms(self._read(question))))
         for position, score in ranked:
             if self.documents[position].kind == ENTRY:
                 if score < self.tuning.closest_floor:
@@ -187,16 +186,13 @@ class Matcher:
         corrected = " ".join(self.speller.correction(word) for word in normalized.split())
         return self.analyzer.vocabulary.expand(corrected).split()
 
-    def _ranked(
-        self, *term_lists: list[str], adding_to: Sequence[tuple[int, float]] = ()
-    ) -> list[tuple[int, float]]:
-        """Documents by score, best first; with several readings of a question, each document
-        keeps its best score over them (and over `adding_to`, a ranking of other readings)."""
-        scores: dict[int, float] = dict(adding_to)
+    def _scores(self, *term_lists: list[str], adding_to: np.ndarray | None = None) -> np.ndarray:
+        """Each document's score by position (0: not found); with several readings of a
+        question, its best over them (and over `adding_to`, the scores of other readings)."""
+        best = np.zeros(len(self.documents)) if adding_to is None else adding_to.copy()
         for terms in term_lists:
-            for position, score in self.scorer.scores(self.scorer.query(terms)).items():
-                scores[position] = max(score, scores.get(position, 0.0))
-        return sorted(scores.items(), key=itemgetter(1), reverse=True)
+            np.maximum(best, self.scorer.scores(self.scorer.query(terms)), out=best)
+        return best
 
     def _decide(self, question: str) -> tuple[str, Decision]:
         normalized = self.analyzer.normalize(question)
@@ -260,16 +256,18 @@ class Matcher:
             # "kicking off a big migration next month, who should be spotting the risks?":
             # the context's words dilute the task's, so the who-clause is scored alone too.
             readings.append(who_clause)
-        ranked = self._ranked(*readings)
+        scores = self._scores(*readings)
+        ranked = by_score(scores)
         unmarked_terms = self.analyzer.terms(unmarked) if unmarked else []
         if unmarked and self._scored_alone_too(unmarked, unmarked_terms, ranked):
             # "customer's IT folks keep asking eng about implementation. which role handles
             # implementation, csm or pm": the last sentence asks, question mark or not.
-            ranked = self._ranked(unmarked_terms, adding_to=ranked)
+            scores = self._scores(unmarked_terms, adding_to=scores)
+            ranked = by_score(scores)
         if asks_who or self._best_duty_score(ranked) >= self.tuning.duty_without_who:
             # Only then can a duty answer: meaning is not computed for nothing.
             ranked = rank_duties_by_meaning(
-                ranked,
+                scores,
                 self.meaning.similarities(f"{claim} {pointing_back}" if claim else question),
                 self.tuning,
                 vouched=self._best_topics_duties(ranked),

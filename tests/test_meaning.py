@@ -94,6 +94,14 @@ def meaning_of(closeness: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
     return np.array(list(closeness), dtype=np.int64), np.array(list(closeness.values()))
 
 
+def scores_of(ranked: list[tuple[int, float]], documents: int = 8) -> np.ndarray:
+    """Each document's score by position, as the matcher hands them to meaning."""
+    scores = np.zeros(documents)
+    for position, score in ranked:
+        scores[position] = score
+    return scores
+
+
 def test_meaning_re_ranks_duties_but_never_lifts_them_above_the_best_duty_score():
     tuning = replace(
         DEFAULT_TUNING,
@@ -104,7 +112,7 @@ def test_meaning_re_ranks_duties_but_never_lifts_them_above_the_best_duty_score(
     )
     # Position 0 is an entry; 1 and 2 are duties: 1 fits by words, 2 by meaning.
     ranked = [(0, 70.0), (1, 60.0), (2, 40.0)]
-    result = rank_duties_by_meaning(ranked, meaning_of({1: 0.3, 2: 0.9}), tuning)
+    result = rank_duties_by_meaning(scores_of(ranked), meaning_of({1: 0.3, 2: 0.9}), tuning)
     scores = dict(result)
     order = [position for position, _ in result]
     assert scores[0] == 70.0  # entries untouched
@@ -112,23 +120,26 @@ def test_meaning_re_ranks_duties_but_never_lifts_them_above_the_best_duty_score(
     assert order.index(2) < order.index(1)  # the duty meant comes first
     # A duty only meaning finds still cannot fit better than the best duty by words.
     found = dict(
-        rank_duties_by_meaning([(0, 70.0), (1, 35.0)], meaning_of({1: 0.2, 5: 1.0}), tuning)
+        rank_duties_by_meaning(
+            scores_of([(0, 70.0), (1, 35.0)]), meaning_of({1: 0.2, 5: 1.0}), tuning
+        )
     )
     assert found[5] == 35.0
     # Without duties there is nothing to re-rank.
-    assert rank_duties_by_meaning(ranked, meaning_of({}), tuning) == ranked
+    assert rank_duties_by_meaning(scores_of(ranked), meaning_of({}), tuning) == ranked
 
 
 def test_a_weak_duty_far_in_meaning_cannot_answer():
     tuning = replace(DEFAULT_TUNING, meaning_veto_score=40.0, meaning_veto_cosine=0.75)
     # 1: weak by words and far in meaning; 2: weak by words but close; 3: strong by words.
     ranked = [(0, 50.0), (3, 45.0), (1, 35.0), (2, 30.0)]
-    kept = dict(rank_duties_by_meaning(ranked, meaning_of({1: 0.5, 2: 0.9, 3: 0.5}), tuning))
+    closeness = meaning_of({1: 0.5, 2: 0.9, 3: 0.5})
+    kept = dict(rank_duties_by_meaning(scores_of(ranked), closeness, tuning))
     assert 1 not in kept
     assert 2 in kept and 3 in kept and kept[0] == 50.0
     # A duty of the best entry's topic is vouched for by the entry: meaning does not drop it.
     vouched = rank_duties_by_meaning(
-        ranked, meaning_of({1: 0.5, 2: 0.9, 3: 0.5}), tuning, vouched=np.array([True, False, False])
+        scores_of(ranked), closeness, tuning, vouched=np.array([True, False, False])
     )
     assert dict(vouched)[1] == pytest.approx(0.5 * 35.0 + 0.5 * 100 * (0.5 - 0.2) / 0.7)
 

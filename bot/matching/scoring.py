@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from operator import itemgetter
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -70,8 +69,8 @@ class Scorer:
             " ".join(sorted(terms)),
         )
 
-    def scores(self, query: Query) -> dict[int, float]:
-        """Each candidate document's best score for the query (documents not found are 0).
+    def scores(self, query: Query) -> np.ndarray:
+        """Each document's best score for the query, by position (0 for documents not found).
 
         Overlap with every example question sharing a term is added up at once over the
         posting arrays; only the best few of each kind are rescored with the costlier signals.
@@ -82,7 +81,7 @@ class Scorer:
         postings = self.index.postings
         known = [term for term in query.weights if term in postings]
         if not query.norm or not known:
-            return {}
+            return np.zeros(len(self.index.documents))
         role_free = self.without_roles(query)
         posting_weights = self.index.posting_weights
         common = np.bincount(
@@ -119,17 +118,17 @@ class Scorer:
             elif high > low:
                 chosen.append(np.arange(low, high))
         if not chosen:
-            return {}
+            return np.zeros(len(index.documents))
         picked = np.concatenate(chosen)
         picked = picked[shared[picked] > 0]  # a question sharing no term is no candidate
         if not len(picked):
-            return {}
+            return np.zeros(len(index.documents))
         positions = picked if isinstance(rows, slice) else rows[picked]
         return self._rescore(positions, overlap[picked], query, role_free)
 
     def _rescore(
         self, positions: np.ndarray, overlaps: np.ndarray, query: Query, role_free: Query
-    ) -> dict[int, float]:
+    ) -> np.ndarray:
         """Combine overlap, coverage and fuzzy similarity into each document's best score."""
         index, tuning = self.index, self.tuning
         documents = index.question_documents[positions]
@@ -157,12 +156,9 @@ class Scorer:
                 + tuning.fuzzy_weight * similarity / 100
             )
         )
-        # Each document's best score: in ascending order, a document's later (higher) score
-        # overwrites its earlier ones as the dict is built.
-        scored = scores > 0
-        scores, documents = scores[scored], documents[scored]
-        order = np.argsort(scores, kind="stable")
-        return dict(zip(documents[order].tolist(), scores[order].tolist(), strict=True))
+        best = np.zeros(len(index.documents))
+        np.maximum.at(best, documents, scores)
+        return best
 
     @staticmethod
     def without_roles(query: Query) -> Query:
@@ -224,13 +220,22 @@ class Scorer:
         return factors
 
 
+def by_score(scores: np.ndarray) -> list[tuple[int, float]]:
+    """A ranking (document position, score; best first) of the documents found, from each
+    document's score by position (0: not found). Ties keep the documents' order."""
+    found = np.flatnonzero(scores)
+    order = found[np.argsort(-scores[found], kind="stable")]
+    return list(zip(order.tolist(), scores[order].tolist(), strict=True))
+
+
 def rank_duties_by_meaning(
-    ranked: list[tuple[int, float]],
+    scores: np.ndarray,
     similarities: tuple[np.ndarray, np.ndarray],
     tuning: Tuning,
     vouched: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
-    """The ranking (document position, score; best first) with duties re-ranked by meaning.
+    """A ranking (document position, score; best first) from each document's score by
+    position (0: not found), with duties re-ranked by meaning.
 
     `similarities` are the duties' positions and their cosine similarity to the question
     (`MeaningIndex`). A duty's new score blends its score with its similarity read on a 0..100
@@ -243,10 +248,9 @@ def rank_duties_by_meaning(
     answers who).
     """
     positions, closeness = similarities
-    scores = dict(ranked)
-    lexical = np.array([scores.get(position, 0.0) for position in positions.tolist()])
-    if not len(lexical):
-        return ranked
+    if not len(positions):
+        return by_score(scores)
+    lexical = scores[positions]
     span = tuning.meaning_ceiling - tuning.meaning_floor
     # Clipped to 0..1 with minimum and maximum: np.clip costs several times more on arrays
     # this small.
@@ -259,15 +263,17 @@ def rank_duties_by_meaning(
     unlikely = (capped < tuning.meaning_veto_score) & (closeness < tuning.meaning_veto_cosine)
     if vouched is not None:
         unlikely &= ~vouched
-    for position in positions[unlikely & (lexical > 0)].tolist():
-        del scores[position]
-    kept = ((blended > 0) | (lexical > 0)) & ~unlikely
-    blend_of = dict(zip(positions[kept].tolist(), blended[kept].tolist(), strict=True))
-    scores.update(zip(blend_of, capped[kept].tolist(), strict=True))
-    # Sorted on (score, blend) tuples built in one pass: cheaper than a key function per item.
-    keyed = [(score, blend_of.get(position, score), position) for position, score in scores.items()]
-    keyed.sort(key=_SCORE_THEN_BLEND, reverse=True)
-    return [(position, score) for score, _, position in keyed]
-
-
-_SCORE_THEN_BLEND = itemgetter(0, 1)
+    keep = ((blended > 0) | (lexical > 0)) & ~unlikely
+    kept = positions[keep]
+    reranked = scores.copy()
+    reranked[positions[unlikely]] = 0.0
+    reranked[kept] = capped[keep]
+    blend = reranked.copy()
+    blend[kept] = blended[keep]
+    # A duty kept for its meaning alone is listed even at 0, below every document found.
+    listed = reranked > 0
+    listed[kept] = True
+    found = np.flatnonzero(listed)
+    # Best score first, then best blend; ties keep the documents' order (lexsort is stable).
+    order = found[np.lexsort((-blend[found], -reranked[found]))]
+    return list(zip(order.tolist(), reranked[order].tolist(), strict=True))
