@@ -264,6 +264,28 @@ def test_a_wrong_guess_after_a_who_question_does_not_decide_the_owner(
     assert matcher.match(question).owner == "csm"
 
 
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        # The guess comes after the role: "csm i assume?"
+        (
+            "half the licences sit unused. who should help them adopt the product? csm i assume?",
+            "csm",
+        ),
+        # Only the roles to choose from, both included: the question is the sentence before.
+        (
+            "churn keeps climbing. who should work on keeping customers around? csm, pm, both?",
+            "both",
+        ),
+    ],
+)
+def test_a_last_sentence_only_naming_roles_leaves_the_question_before_it(
+    matcher: Matcher, question: str, owner: str
+) -> None:
+    match = matcher.match(question)
+    assert (match.duty is not None, match.owner) == (True, owner)
+
+
 def test_a_task_then_a_guess_at_its_role_asks_who_owns_the_task(matcher: Matcher) -> None:
     guess = matcher.match("fostering long term loyalty so customers stay happy - csm?")
     assert (guess.owner, guess.duty and guess.duty.id) == ("csm", "customer-loyalty")
