@@ -71,6 +71,12 @@ def test_pattern_groups_name_the_first_group_that_matches(knowledge: KnowledgeBa
         assert first.first(text) == expected, text
     assert PatternGroups([]).first("anything") is None
     assert PatternGroups([[re.compile(r"\bthe(?! foo)")], []]).first("the bar") == 0
+    # Patterns with a gap are searched by an automaton of their own: the order still holds.
+    gapped, plain = re.compile(r"\bwho\b.*\bpm\b"), re.compile(r"\bpm\b")
+    assert PatternGroups([[gapped], [plain]]).first("who is the pm") == 0
+    assert PatternGroups([[plain], [gapped]]).first("who is the pm") == 0
+    assert PatternGroups([[gapped], [plain]]).first("the pm") == 1
+    assert PatternGroups([[gapped]]).first("who is it") is None
 
 
 def test_dense_and_posted_document_credit_give_the_same_coverage(
