@@ -286,6 +286,32 @@ def test_a_last_sentence_only_naming_roles_leaves_the_question_before_it(
     assert (match.duty is not None, match.owner) == (True, owner)
 
 
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        (
+            "i'm the pm. the customer wants a refresher on the app for their new joiners. mine or not",
+            "csm",
+        ),
+        (
+            "csm here. my pm keeps asking me to fill in the status reports and project docs. "
+            "isnt that his job",
+            "pm",
+        ),
+        # The asker's own role on an account is no question about who has the account.
+        (
+            "im the pm on the new account and the client wants a product walkthrough for their "
+            "staff. do i run it or pass it on",
+            "csm",
+        ),
+    ],
+)
+def test_an_asker_asking_whether_a_task_is_theirs_gets_its_owner(
+    matcher: Matcher, question: str, owner: str
+) -> None:
+    assert matcher.match(question).owner == owner
+
+
 def test_a_task_then_a_guess_at_its_role_asks_who_owns_the_task(matcher: Matcher) -> None:
     guess = matcher.match("fostering long term loyalty so customers stay happy - csm?")
     assert (guess.owner, guess.duty and guess.duty.id) == ("csm", "customer-loyalty")
