@@ -277,6 +277,8 @@ def test_a_wrong_guess_after_a_who_question_does_not_decide_the_owner(
             "churn keeps climbing. who should work on keeping customers around? csm, pm, both?",
             "both",
         ),
+        # Or the two roles alone, one question mark each.
+        ("the board asks who brings in revenue and keeps customers around. csm? pm?", "both"),
     ],
 )
 def test_a_last_sentence_only_naming_roles_leaves_the_question_before_it(
