@@ -277,11 +277,17 @@ def test_a_wrong_guess_after_a_who_question_does_not_decide_the_owner(
             "churn keeps climbing. who should work on keeping customers around? csm, pm, both?",
             "both",
         ),
+        # A request to settle what was told.
+        (
+            "a teammate says the pm should run the dashboards workshop for the client. "
+            "i thought that was cs. settle it pls",
+            "csm",
+        ),
         # Or the two roles alone, one question mark each.
         ("the board asks who brings in revenue and keeps customers around. csm? pm?", "both"),
     ],
 )
-def test_a_last_sentence_only_naming_roles_leaves_the_question_before_it(
+def test_a_last_sentence_asking_nothing_of_its_own_leaves_the_question_before_it(
     matcher: Matcher, question: str, owner: str
 ) -> None:
     match = matcher.match(question)
