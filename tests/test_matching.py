@@ -297,6 +297,20 @@ def test_a_last_sentence_asking_nothing_of_its_own_leaves_the_question_before_it
 @pytest.mark.parametrize(
     ("question", "owner"),
     [
+        ("the pm runs the customer's product training right?", "csm"),
+        ("keeping projects on budget is a csm job, correct?", "pm"),
+    ],
+)
+def test_a_claim_about_a_role_with_a_question_tag_gets_the_owner(
+    matcher: Matcher, question: str, owner: str
+) -> None:
+    match = matcher.match(question)
+    assert (match.duty is not None, match.owner) == (True, owner)
+
+
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
         (
             "i'm the pm. the customer wants a refresher on the app for their new joiners. mine or not",
             "csm",
