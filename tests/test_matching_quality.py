@@ -15,7 +15,7 @@ from bot.evaluation import load_cases, summary, tally
 from tests.conftest import DEV_QUESTIONS, HELDOUT_QUESTIONS
 
 FLOORS = {
-    DEV_QUESTIONS: {"topic": 0.94, "who": 0.94, "offtopic": 0.99, "hardneg": 0.98},
+    DEV_QUESTIONS: {"topic": 0.94, "who": 0.93, "offtopic": 0.99, "hardneg": 0.98},
     HELDOUT_QUESTIONS: {"topic": 0.93, "who": 0.91, "offtopic": 0.97, "hardneg": 0.95},
 }
 
