@@ -285,25 +285,15 @@ def test_a_wrong_guess_after_a_who_question_does_not_decide_the_owner(
         ),
         # Or the two roles alone, one question mark each.
         ("the board asks who brings in revenue and keeps customers around. csm? pm?", "both"),
-    ],
-)
-def test_a_last_sentence_asking_nothing_of_its_own_leaves_the_question_before_it(
-    matcher: Matcher, question: str, owner: str
-) -> None:
-    match = matcher.match(question)
-    assert (match.duty is not None, match.owner) == (True, owner)
-
-
-@pytest.mark.parametrize(
-    ("question", "owner"),
-    [
+        # A claim about a role with a question tag asks who owns the task.
         ("the pm runs the customer's product training right?", "csm"),
         ("keeping projects on budget is a csm job, correct?", "pm"),
     ],
 )
-def test_a_claim_about_a_role_with_a_question_tag_gets_the_owner(
+def test_a_question_asked_only_by_its_last_words_gets_the_tasks_owner(
     matcher: Matcher, question: str, owner: str
 ) -> None:
+    # The last sentence or tag asks nothing of its own: the task is told before it.
     match = matcher.match(question)
     assert (match.duty is not None, match.owner) == (True, owner)
 
