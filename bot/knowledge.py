@@ -341,6 +341,8 @@ def load_plain_yaml(text: str) -> Any:
 # Knowledge files nest about five levels deep. The bound keeps a hostile file from exhausting
 # the stack (libyaml's composer recurses in C) or costing quadratic time in the scanner.
 MAX_NESTING = 64
+_TOO_DEEP = f"nested more than {MAX_NESTING} levels deep"
+_LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
 _STR_TAG = "tag:yaml.org,2002:str"
 _COLLECTION_TAGS = {
     yaml.MappingStartEvent: "tag:yaml.org,2002:map",
@@ -438,7 +440,7 @@ def _build(loader: Any, name: str, problems: list[Problem]) -> Any:
         elif kind is mapping_start or kind is sequence_start:
             line = event.start_mark.line + 1
             if len(open_collections) >= MAX_NESTING:
-                raise _Refused(line, f"nested more than {MAX_NESTING} levels deep")
+                raise _Refused(line, _TOO_DEEP)
             if event.tag not in (None, "!", _COLLECTION_TAGS[kind]):
                 raise _Refused(line, f"unsupported tag {event.tag!r}")
             collection: _Located | _LocatedList
@@ -516,7 +518,12 @@ def _read_yaml(path: Path, folder: Path, limit: int, problems: list[Problem]) ->
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        problems.append(Problem(name, line, f"invalid YAML: {error.problem or error.context}"))
+        problem = error.problem or error.context
+        if problem == _LIBYAML_TOO_DEEP:
+            # libyaml (PyYAML 6.0.4 on) has a depth limit of its own, deeper than ours, and
+            # reads ahead of the events: the same problem, said the same way.
+            problem = _TOO_DEEP
+        problems.append(Problem(name, line, f"invalid YAML: {problem}"))
     except yaml.YAMLError as error:
         problems.append(Problem(name, 1, f"invalid YAML: {error}"))
     finally:
