@@ -288,6 +288,7 @@ def test_a_wrong_guess_after_a_who_question_does_not_decide_the_owner(
         # A claim about a role with a question tag asks who owns the task.
         ("the pm runs the customer's product training right?", "csm"),
         ("keeping projects on budget is a csm job, correct?", "pm"),
+        ("on-time delivery is mostly the pm's headache isnt it", "pm"),
     ],
 )
 def test_a_question_asked_only_by_its_last_words_gets_the_tasks_owner(
@@ -481,6 +482,11 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         # A statement of work told as the scene.
         "legal signed off the SOW but nobody has planned the phases yet, who maps out the project",
         "the customer's dashboard stopped working and they're upset, who do i loop in",
+        # A project's contractors and a count of renewals are neither work arrangements nor a
+        # workload; a duty someone worries about is no illness.
+        "our data migration contractor might drop out halfway thru the project, who works out the backup plan",
+        "if the only number someone gets judged on is how many clients renew, which role is that",
+        "on-time delivery is mostly the pm's headache isnt it",
     ],
 )
 def test_lookalikes_of_not_covered_wording_are_answered(matcher: Matcher, question: str) -> None:
@@ -672,6 +678,18 @@ def test_a_project_teams_burnout_is_context_the_roles_burnout_is_not_covered(
     assert (team.owner, team.duty and team.duty.id) == ("pm", "team-motivation")
     assert matcher.match("do pms burn out faster than csms").not_covered == "work-arrangements"
     assert matcher.match("is customer success a burnout job").not_covered == "work-arrangements"
+
+
+def test_the_roles_as_contractors_and_a_headache_are_still_declined(matcher: Matcher) -> None:
+    assert matcher.match("are pms usually contractors or full time").not_covered == (
+        "work-arrangements"
+    )
+    assert matcher.match("should we hire contract csms").not_covered == "work-arrangements"
+    assert matcher.match("how many clients should one csm carry").not_covered == (
+        "work-arrangements"
+    )
+    ill = matcher.match("i have a headache, is there paracetamol somewhere")
+    assert (ill.id, ill.subject and ill.subject.id) == (None, "everyday-requests")
 
 
 def test_a_last_sentence_asking_who_about_a_task_is_scored_alone(matcher: Matcher) -> None:
