@@ -71,6 +71,7 @@ _POINTER_WORDS = 4
 _FOLLOW_UP = re.compile(r"(?:and|or|also|plus|what about|how about)\b", re.IGNORECASE)
 # Clauses of a sentence end at a comma, a semicolon or a colon.
 _CLAUSE_BREAK = re.compile(r"[,;:]")
+_BOTH_ROLES = frozenset(ROLES)
 
 
 def _continues(sentence: str) -> bool:
@@ -284,6 +285,7 @@ class Matcher:
                 subject_words, subject_terms, asking if focus else question, asks_who
             ),
             tuning=self.tuning,
+            names_both_roles=_BOTH_ROLES.issubset(readings[0]),
         )
         return normalized, decision
 

@@ -705,3 +705,24 @@ def test_a_last_sentence_asking_who_about_a_task_is_scored_alone(matcher: Matche
         "who handles benefits questions"
     )
     assert (benefits.id, benefits.owner) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        ("customer health reviews, csm or pm", "csm"),
+        ("i enjoy talking with customers about their problems. csm or pm for me?", "csm"),
+    ],
+)
+def test_a_task_offered_to_both_roles_gets_its_owner_not_the_roles_comparison(
+    matcher: Matcher, question: str, owner: str
+) -> None:
+    # "csm or pm" is the choice, not the subject: the entries comparing the roles match those
+    # words best, but the task decides.
+    match = matcher.match(question)
+    assert (match.owner, match.duty and match.duty.topic != "which-role") == (owner, True)
+
+
+def test_a_question_about_the_roles_themselves_still_compares_them(matcher: Matcher) -> None:
+    match = matcher.match("which role matters more, csm or pm?")
+    assert (match.id, match.owner) == ("which-role", "both")

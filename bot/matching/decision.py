@@ -38,11 +38,13 @@ def decide(
     asks_who: str | None,
     subject_hit: int | None,
     tuning: Tuning,
+    names_both_roles: bool = False,
 ) -> Decision:
     """Turn a ranking (document position, score; best first) into a decision.
 
     `asks_who` is ASKS_WHO for a "who?" question, ASKS_YES_NO for a yes/no question naming a
-    role (a duty must then fit nearly as well as the best entry), or None.
+    role (a duty must then fit nearly as well as the best entry), or None. `names_both_roles`
+    says the question names the CSM and the PM (as the choice, when it asks who).
     """
     best_score = ranked[0][1] if ranked else 0.0
     if subject_hit is not None:
@@ -58,6 +60,8 @@ def decide(
     if asks_who:
         duty = _best_of_kind(ranked, documents, DUTY)
         margin = tuning.who_margin if asks_who == ASKS_WHO else tuning.yes_no_margin
+        if asks_who == ASKS_WHO and names_both_roles and best_score < tuning.roles_entry_fit:
+            margin = tuning.who_margin_both_roles
         # A yes/no question a curator wrote under an entry word for word is that entry's.
         exact_entry = asks_who != ASKS_WHO and any(
             documents[position].kind == ENTRY and score >= EXACT for position, score in ranked[:3]

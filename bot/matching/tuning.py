@@ -30,6 +30,13 @@ class Tuning:
     # A question asking "who?" is answered with a duty's owner when the best duty scores at
     # least this close to the best entry.
     who_margin: float = 12.0
+    # ... and from further behind when the question offers both roles as the choice ("time
+    # management, csm or pm?"): the role words are then the options, not what is asked about,
+    # yet they are what the entries comparing the roles match best. Unless an entry fits at
+    # least `roles_entry_fit`: then the question is about the roles themselves ("which role
+    # matters more, csm or pm?").
+    who_margin_both_roles: float = 20.0
+    roles_entry_fit: float = 75.0
     # ... and a yes/no question naming a role ("is onboarding a pm task?") when a duty scores
     # at least this close: it may as well be asking about the topic itself.
     yes_no_margin: float = 12.0
