@@ -382,7 +382,20 @@ class Matcher:
             # "implementation - csm or pm? at my last co it was its own team": what is asked
             # about comes just before the bare question, and what follows it is context.
             return " ".join(parts[start - 1 : end + 1])
+        elif start and self._details_the_question_before(parts[start - 1], parts[start]):
+            start -= 1  # "who leads the team during a project - eng, design, support?"
         return " ".join(parts[start : end + 1]) if start else None
+
+    def _details_the_question_before(self, before: str, asking: str) -> bool:
+        """Whether a sentence with a question mark only details the question just before it,
+        asked without one ("who leads the cross-functional team during a project - eng, design,
+        support, etc?"): the one before opens as a question does, and it does not."""
+        vocabulary, normalize = self.analyzer.vocabulary, self.analyzer.normalize
+        return (
+            "?" not in before
+            and vocabulary.opens_question(normalize(before))
+            and not vocabulary.opens_question(normalize(asking))
+        )
 
     def _pointing_tail(self, parts: Sequence[str]) -> str:
         """The normalised end of a message that only points back at what comes before it

@@ -729,3 +729,27 @@ def test_a_task_offered_to_both_roles_gets_its_owner_not_the_roles_comparison(
 def test_a_question_about_the_roles_themselves_still_compares_them(matcher: Matcher) -> None:
     match = matcher.match("which role matters more, csm or pm?")
     assert (match.id, match.owner) == ("which-role", "both")
+
+
+@pytest.mark.parametrize(
+    ("question", "owner", "duty"),
+    [
+        (
+            "who keeps the project team motivated during a long rollout — devs, designers, ops?",
+            "pm",
+            "team-motivation",
+        ),
+        (
+            "who has to explain the product clearly to customers - demos, answering worries, "
+            "that sort of thing?",
+            "csm",
+            "communication-skills",
+        ),
+    ],
+)
+def test_a_question_mark_after_details_ends_the_question_before_them(
+    matcher: Matcher, question: str, owner: str, duty: str
+) -> None:
+    # The details after the dash are not a question of their own: the who before them asks.
+    match = matcher.match(question)
+    assert (match.owner, match.duty and match.duty.id) == (owner, duty)
