@@ -108,6 +108,11 @@ def test_questions_that_only_look_company_specific_get_their_owner(
     ("question", "subject"),
     [
         ("my badge stopped working at the side door, who fixes that", "everyday-requests"),
+        # The two teams named only as who votes for what.
+        (
+            "team lunch on friday: sushi or pizza? the cs folks want sushi, the pms don't",
+            "everyday-requests",
+        ),
         ("can i get a second monitor for home? who approves it", "everyday-requests"),
         ("what time does the all-hands start", "everyday-requests"),
         ("is there an internal transfer process from cs to the pm team", "hiring-and-careers"),
