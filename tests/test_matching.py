@@ -110,7 +110,11 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("my badge stopped working at the side door, who fixes that", "everyday-requests"),
         # The two teams named only as who votes for what.
         (
-            "team lunch on friday: sushi or pizza? the cs folks want sushi, the pms don't",
+            "team lunch thursday :pizza: thai or pizza? cs voted thai, the pms are holding out",
+            "everyday-requests",
+        ),
+        (
+            "team dinner next week, the csms want pizza and the pms want thai. who decides",
             "everyday-requests",
         ),
         ("can i get a second monitor for home? who approves it", "everyday-requests"),
