@@ -762,3 +762,17 @@ def test_a_question_mark_after_details_ends_the_question_before_them(
     # The details after the dash are not a question of their own: the who before them asks.
     match = matcher.match(question)
     assert (match.owner, match.duty and match.duty.id) == (owner, duty)
+
+
+@pytest.mark.parametrize(
+    ("question", "owner", "duty"),
+    [
+        ("setting milestones and chasing the plan — pm thing?", "pm", "project-plans-milestones"),
+        ("keeping clients loyal for years, sounds like csm to me?", "csm", "customer-loyalty"),
+    ],
+)
+def test_a_guess_at_the_role_after_a_task_asks_who_owns_it(
+    matcher: Matcher, question: str, owner: str, duty: str
+) -> None:
+    match = matcher.match(question)
+    assert (match.owner, match.duty and match.duty.id) == (owner, duty)
