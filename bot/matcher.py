@@ -240,6 +240,10 @@ class Matcher:
             # "making sure the whole thing doesn't blow past the deadline": a task named alone
             # asks who does it (and so does one followed only by "pointers?").
             asks_who = ASKS_WHO
+        if not asks_who and focus and self._asks_about_askers_own_job(words, context_words):
+            # "im cs. is organizing the project team on me?": a yes/no question about the
+            # asker's own job, their role told before it, asks who owns the task.
+            asks_who = ASKS_YES_NO
         claim = quoted(question) if pointing_back else ""
         if claim:
             # "&gt; the pm trains customers / saw this in a doc, is this right?": the quoted
@@ -433,14 +437,30 @@ class Matcher:
         if any(term in ROLES for term in terms):
             return terms
         vocabulary = self.analyzer.vocabulary
-        context = vocabulary.collapse(" ".join(context_words))
-        named = set(context.split())
         if any(word in vocabulary.person_pronouns for word in words):
-            roles = named.intersection(ROLES)
+            roles = set(vocabulary.collapse(" ".join(context_words)).split()).intersection(ROLES)
         else:
-            introduced = named - set(vocabulary.without_introductions(context).split())
-            roles = introduced.intersection(ROLES)
+            roles = self._introduced_roles(context_words)
         return [*terms, *roles] if len(roles) == 1 else terms
+
+    def _introduced_roles(self, context_words: list[str]) -> set[str]:
+        """The roles the asker introduces themselves as in the words of a message's context
+        ("pm here", "im a csm")."""
+        vocabulary = self.analyzer.vocabulary
+        context = vocabulary.collapse(" ".join(context_words))
+        introduced = set(context.split()) - set(vocabulary.without_introductions(context).split())
+        return introduced.intersection(ROLES)
+
+    def _asks_about_askers_own_job(self, words: list[str], context_words: list[str]) -> bool:
+        """Whether an asking sentence is a yes/no question ("is organizing the team on me?",
+        "should i be building that?") after a context introducing the asker as one role."""
+        vocabulary = self.analyzer.vocabulary
+        opening = vocabulary.without_introductions(" ".join(words)).split()[:1]
+        return (
+            bool(opening)
+            and opening[0] in vocabulary.yes_no_openers
+            and len(self._introduced_roles(context_words)) == 1
+        )
 
     def _unmarked_question(self, parts: Sequence[str]) -> list[str] | None:
         """The words of the message's last sentence, corrected, when it asks without a

@@ -776,3 +776,17 @@ def test_a_guess_at_the_role_after_a_task_asks_who_owns_it(
 ) -> None:
     match = matcher.match(question)
     assert (match.owner, match.duty and match.duty.id) == (owner, duty)
+
+
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        ("im cs. is setting the project budget on me?", "pm"),
+        ("csm question: should i be building the detailed project plan for the migration?", "pm"),
+    ],
+)
+def test_a_yes_no_question_about_the_askers_own_job_asks_who_owns_the_task(
+    matcher: Matcher, question: str, owner: str
+) -> None:
+    # The asker's role is told before the question ("im cs.", "csm question:"), not in it.
+    assert matcher.match(question).owner == owner
