@@ -499,6 +499,11 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "our data migration contractor might drop out halfway thru the project, who works out the backup plan",
         "if the only number someone gets judged on is how many clients renew, which role is that",
         "on-time delivery is mostly the pm's headache isnt it",
+        # A stressed customer is no stressful job; a role "here" is not someone in particular;
+        # project coordination is a task, not the job title.
+        "the client is stressed about their launch and wants someone who gets their point of view, who do i send them to",
+        "which skills matter most if i want to be a good csm here",
+        "who handles the basic project-coordination for customers day to day",
     ],
 )
 def test_lookalikes_of_not_covered_wording_are_answered(matcher: Matcher, question: str) -> None:
@@ -700,6 +705,11 @@ def test_the_roles_as_contractors_and_a_headache_are_still_declined(matcher: Mat
     assert matcher.match("how many clients should one csm carry").not_covered == (
         "work-arrangements"
     )
+    assert matcher.match("is csm work more stressful than pm work").not_covered == (
+        "work-arrangements"
+    )
+    assert matcher.match("which pm here owns the Initech account").not_covered == "our-company"
+    assert matcher.match("how much does a csm typically get paid vs a pm?").not_covered == "pay"
     ill = matcher.match("i have a headache, is there paracetamol somewhere")
     assert (ill.id, ill.subject and ill.subject.id) == (None, "everyday-requests")
 
