@@ -118,6 +118,7 @@ def test_questions_that_only_look_company_specific_get_their_owner(
             "everyday-requests",
         ),
         ("can i get a second monitor for home? who approves it", "everyday-requests"),
+        ("any fun ideas for our cs team offsite?", "everyday-requests"),
         ("what time does the all-hands start", "everyday-requests"),
         ("is there an internal transfer process from cs to the pm team", "hiring-and-careers"),
         ("can an intern switch from pm track to csm track", "hiring-and-careers"),
@@ -504,6 +505,7 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "the client is stressed about their launch and wants someone who gets their point of view, who do i send them to",
         "which skills matter most if i want to be a good csm here",
         "who handles the basic project-coordination for customers day to day",
+        "leadership offsite next week, what is each role ultimately aiming for",
     ],
 )
 def test_lookalikes_of_not_covered_wording_are_answered(matcher: Matcher, question: str) -> None:
