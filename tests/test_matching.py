@@ -712,6 +712,9 @@ def test_the_roles_as_contractors_and_a_headache_are_still_declined(matcher: Mat
     )
     assert matcher.match("which pm here owns the Initech account").not_covered == "our-company"
     assert matcher.match("how much does a csm typically get paid vs a pm?").not_covered == "pay"
+    assert matcher.match(
+        "im a pm and want to move into customer success one day, how do i make the jump"
+    ).not_covered == ("hiring-and-careers")
     ill = matcher.match("i have a headache, is there paracetamol somewhere")
     assert (ill.id, ill.subject and ill.subject.id) == (None, "everyday-requests")
 
@@ -802,3 +805,12 @@ def test_a_yes_no_question_about_the_askers_own_job_asks_who_owns_the_task(
 ) -> None:
     # The asker's role is told before the question ("im cs.", "csm question:"), not in it.
     assert matcher.match(question).owner == owner
+
+
+def test_working_out_how_to_solve_a_customers_problem_is_both_roles(matcher: Matcher) -> None:
+    # SmartKarrot's CSMs work out how to fix customers' issues; Unveiling the Dynamics makes
+    # problem-solving a PM skill: the articles share it.
+    match = matcher.match(
+        "a client ran into trouble with a workflow, who works out how to solve it"
+    )
+    assert (match.owner, match.duty and match.duty.id) == ("both", "problem-solving")
