@@ -210,8 +210,12 @@ class Matcher:
         pointing_back = ""
         if focus and self.analyzer.vocabulary.refers_back(focus):
             pointing_back, focus = focus, ""  # "is this right?": the context is the question
-        elif not focus:
+        else:
+            # The asking sentence may end pointing back too: "read this in a blog, feels
+            # backwards?" after a quoted claim.
             pointing_back = self._pointing_tail(parts)
+            if pointing_back:
+                focus = ""
         if focus:
             # Context before the question can only help: the asking sentence is scored alone
             # too, and who-words and not-covered subjects are read in it alone.

@@ -814,3 +814,29 @@ def test_working_out_how_to_solve_a_customers_problem_is_both_roles(matcher: Mat
         "a client ran into trouble with a workflow, who works out how to solve it"
     )
     assert (match.owner, match.duty and match.duty.id) == ("both", "problem-solving")
+
+
+@pytest.mark.parametrize(
+    ("question", "owner", "duty"),
+    [
+        ("onboarding the new account - yours or mine, pm?", "csm", "customer-onboarding"),
+        (
+            "whoever is in charge of keeping customers happy long term, can you ping me",
+            "csm",
+            "customer-loyalty",
+        ),
+        ("my manager says the csm builds the project budget, hmm", "pm", "budget-planning"),
+        (
+            "&gt; csms are the reactive ones\nread this in a blog, feels backwards?",
+            "pm",
+            "reactive-requests",
+        ),
+    ],
+)
+def test_asking_who_without_a_who_question(
+    matcher: Matcher, question: str, owner: str, duty: str
+) -> None:
+    # "yours or mine", "whoever is in charge ..., ping me", a claim followed by "hmm" or
+    # "feels backwards?" ask who owns the task.
+    match = matcher.match(question)
+    assert (match.owner, match.duty and match.duty.id) == (owner, duty)
