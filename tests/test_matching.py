@@ -712,6 +712,7 @@ def test_the_roles_as_contractors_and_a_headache_are_still_declined(matcher: Mat
     )
     assert matcher.match("which pm here owns the Initech account").not_covered == "our-company"
     assert matcher.match("how much does a csm typically get paid vs a pm?").not_covered == "pay"
+    assert matcher.match("how much csm earn vs pm? salary range roughly").not_covered == "pay"
     assert matcher.match(
         "im a pm and want to move into customer success one day, how do i make the jump"
     ).not_covered == ("hiring-and-careers")
@@ -826,6 +827,14 @@ def test_working_out_how_to_solve_a_customers_problem_is_both_roles(matcher: Mat
             "customer-loyalty",
         ),
         ("my manager says the csm builds the project budget, hmm", "pm", "budget-planning"),
+        ("keeping the project on budget, i'd guess pm?", "pm", "budget-planning"),
+        ("setting up the project plan. me as a csm?", "pm", "project-plans-milestones"),
+        (
+            "could someone clarify which function is responsible for customer onboarding",
+            "csm",
+            "customer-onboarding",
+        ),
+        ("the csm trains the customers, not the pm. confirm?", "csm", "customer-training"),
         (
             "&gt; csms are the reactive ones\nread this in a blog, feels backwards?",
             "pm",
@@ -836,7 +845,8 @@ def test_working_out_how_to_solve_a_customers_problem_is_both_roles(matcher: Mat
 def test_asking_who_without_a_who_question(
     matcher: Matcher, question: str, owner: str, duty: str
 ) -> None:
-    # "yours or mine", "whoever is in charge ..., ping me", a claim followed by "hmm" or
-    # "feels backwards?" ask who owns the task.
+    # "yours or mine", "whoever is in charge ..., ping me", a claim followed by "hmm",
+    # "feels backwards?" or "confirm?", a guess ("i'd guess pm?", "me as a csm?") and "which
+    # function" ask who owns the task.
     match = matcher.match(question)
     assert (match.owner, match.duty and match.duty.id) == (owner, duty)
