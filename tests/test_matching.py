@@ -120,6 +120,10 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("can i get a second monitor for home? who approves it", "everyday-requests"),
         ("any fun ideas for our cs team offsite?", "everyday-requests"),
         ("my badge is not opening the cs floor door, who do i ask", "everyday-requests"),
+        (
+            "trivia night with the cs and pm teams, what's the capital of canada",
+            "everyday-requests",
+        ),
         ("can you proofread this for me: the csm will send the renewal deck", "everyday-requests"),
         ("what's the difference between a csm and an ae", "other-job-titles"),
         ("what time does the all-hands start", "everyday-requests"),
