@@ -513,6 +513,8 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "which skills matter most if i want to be a good csm here",
         "who handles the basic project-coordination for customers day to day",
         "leadership offsite next week, what is each role ultimately aiming for",
+        # A move into the role is why the skills are asked about.
+        "switching to a csm role soon, what skills should i build",
     ],
 )
 def test_lookalikes_of_not_covered_wording_are_answered(matcher: Matcher, question: str) -> None:
@@ -723,6 +725,9 @@ def test_the_roles_as_contractors_and_a_headache_are_still_declined(matcher: Mat
     assert matcher.match(
         "im a pm and want to move into customer success one day, how do i make the jump"
     ).not_covered == ("hiring-and-careers")
+    assert matcher.match("how do i go about switching to a pm role").not_covered == (
+        "hiring-and-careers"
+    )
     ill = matcher.match("i have a headache, is there paracetamol somewhere")
     assert (ill.id, ill.subject and ill.subject.id) == (None, "everyday-requests")
 
