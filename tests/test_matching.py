@@ -306,6 +306,9 @@ def test_a_wrong_guess_after_a_who_question_does_not_decide_the_owner(
         ("the pm runs the customer's product training right?", "csm"),
         ("keeping projects on budget is a csm job, correct?", "pm"),
         ("on-time delivery is mostly the pm's headache isnt it", "pm"),
+        ("budget estimates... pm i'm guessing", "pm"),
+        ("product adoption... csm i'm guessing", "csm"),
+        ("streamlining how ops runs — i'd guess that's a csm outcome?", "pm"),
         # A guess at who does what was just told, and a claim put as a question.
         ("client asked for a training session, csm handles it?", "csm"),
         ("am i right that csms mostly wait for customers to come to them?", "pm"),
