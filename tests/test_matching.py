@@ -839,6 +839,11 @@ def test_working_out_how_to_solve_a_customers_problem_is_both_roles(matcher: Mat
         ),
         ("the csm trains the customers, not the pm. confirm?", "csm", "customer-training"),
         (
+            "my lead says the pm is the one who keeps customers loyal. legit?",
+            "csm",
+            "customer-loyalty",
+        ),
+        (
             "&gt; csms are the reactive ones\nread this in a blog, feels backwards?",
             "pm",
             "reactive-requests",
@@ -850,6 +855,6 @@ def test_asking_who_without_a_who_question(
 ) -> None:
     # A guess at the role after a task ("pm thing?", "sounds like csm", "i'd guess pm?", "me as
     # a csm?"), "yours or mine", "whoever is in charge ..., ping me", a claim followed by "hmm",
-    # "feels backwards?" or "confirm?", and "which function" ask who owns the task.
+    # "feels backwards?", "confirm?" or "legit?", and "which function" ask who owns the task.
     match = matcher.match(question)
     assert (match.owner, match.duty and match.duty.id) == (owner, duty)
