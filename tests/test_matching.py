@@ -725,9 +725,12 @@ def test_the_roles_as_contractors_and_a_headache_are_still_declined(matcher: Mat
     assert matcher.match("which pm here owns the Initech account").not_covered == "our-company"
     assert matcher.match("how much does a csm typically get paid vs a pm?").not_covered == "pay"
     assert matcher.match("how much csm earn vs pm? salary range roughly").not_covered == "pay"
-    assert matcher.match(
-        "im a pm and want to move into customer success one day, how do i make the jump"
-    ).not_covered == ("hiring-and-careers")
+    assert (
+        matcher.match(
+            "im a pm and want to move into customer success one day, how do i make the jump"
+        ).not_covered
+        == "hiring-and-careers"
+    )
     assert matcher.match("how do i go about switching to a pm role").not_covered == (
         "hiring-and-careers"
     )
