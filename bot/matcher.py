@@ -204,6 +204,7 @@ class Matcher:
             return normalized, Decision(None, None, 0.0)
         words = self._corrected(normalized)
         readings = [self.analyzer.terms(words)]
+        asked_terms = readings[0]  # the terms of what is asked, for not-covered subjects
         parts = sentences(question)
         asking = self._asking_sentence(parts)
         focus = self.analyzer.normalize(asking) if asking else ""
@@ -220,7 +221,9 @@ class Matcher:
             # Context before the question can only help: the asking sentence is scored alone
             # too, and who-words and not-covered subjects are read in it alone.
             context_words, words = words, self._corrected(focus)
-            readings.append(self._with_context_role(words, context_words))
+            asked_terms = self._with_context_role(words, context_words)
+            if self._names_a_task_of_its_own(words):
+                readings.append(asked_terms)
         unmarked = None if focus or pointing_back else self._unmarked_question(parts)
         # A last sentence asking without a question mark may ask who about a role named before
         # it ("i'm the pm and a client wants a training. do i run it myself").
@@ -252,8 +255,9 @@ class Matcher:
         if claim:
             # "&gt; the pm trains customers / saw this in a doc, is this right?": the quoted
             # claim is what is asked about, the story around it context.
-            readings.append(self.analyzer.terms(self._read(claim)))
-        subject_words, subject_terms = words, readings[-1]
+            asked_terms = self.analyzer.terms(self._read(claim))
+            readings.append(asked_terms)
+        subject_words, subject_terms = words, asked_terms
         opening = None if focus or pointing_back else self._opening_question(parts)
         opening_words = self._read(opening) if opening else []
         if opening and not asks_who:
@@ -296,6 +300,22 @@ class Matcher:
             names_both_roles=_BOTH_ROLES.issubset(readings[0]),
         )
         return normalized, decision
+
+    def _names_a_task_of_its_own(self, words: list[str]) -> bool:
+        """Whether an asking sentence can be scored apart from the context before it: it points
+        at nothing there, or it names a task of its own besides what it points at ("who
+        identifies risks and plans how to mitigate them?"). One that only points ("who ends up
+        having to fix that, cs or pm?", "is that my job?") is about the story before it, and
+        its few words alone would match whatever entry has them."""
+        pointing = self.analyzer.vocabulary.pointing_words
+        if not any(word in pointing for word in words):
+            return True
+        named = sum(
+            self.index.idf.get(term, 0.0)
+            for term in set(self.analyzer.terms(words))
+            if term not in ROLES and term not in pointing and not self.analyzer.is_stopword(term)
+        )
+        return named >= self.tuning.own_task_weight
 
     def _best_topics_duties(self, ranked: list[tuple[int, float]]) -> np.ndarray | None:
         """Which duties are the entry ranked first's own (a mask over the meaning index's),

@@ -385,6 +385,28 @@ def test_a_message_asking_yes_or_no_about_what_it_told_gets_the_owner(
     assert matcher.match(question).owner == owner
 
 
+def test_an_asking_sentence_that_only_points_is_not_scored_alone(matcher: Matcher) -> None:
+    """ "who has to sort that out, csm or pm?" names no task: alone, its few words would match
+    whatever entry has them; the story before it says what is asked about."""
+    story = matcher.match(
+        "the client gave us the wrong requirements at kickoff and we built the wrong thing. "
+        "who has to sort that out, csm or pm?"
+    )
+    assert (story.owner, story.duty and story.duty.id) == ("both", "clearing-misconceptions")
+    # The subject asked about is still read in the asking sentence: NPS, not covered, is
+    # only the story's here.
+    metric = matcher.match(
+        "our nps dropped 10 points this quarter. whose number is that, cs or pm?"
+    )
+    assert (metric.owner, metric.not_covered) == ("csm", None)
+    # An asking sentence that names a task besides what it points at is still scored alone.
+    risks = matcher.match(
+        "a big data migration starts next week. who identifies the risks and plans how to "
+        "mitigate them?"
+    )
+    assert (risks.owner, risks.duty and risks.duty.id) == ("pm", "risk-management")
+
+
 def test_an_asking_sentence_that_points_back_reads_the_message_whole(matcher: Matcher) -> None:
     quoted = matcher.match("&gt; the pm is the one who trains the customers\nis this right?")
     assert quoted.owner == "csm"

@@ -67,6 +67,10 @@ class Tuning:
     # should be spotting the risks") is scored alone too when it names at least this many
     # content words besides its who-phrase.
     who_clause_terms: int = 2
+    # An asking sentence that points back at the context ("who should fix that?") is scored
+    # alone too only when its other content words weigh at least this much (term weights run
+    # from 0 to 1): "who identifies risks and plans how to mitigate them?" names a task itself.
+    own_task_weight: float = 1.5
 
     # --- the three signals ----------------------------------------------------------------------
     question_weight: float = 0.5
