@@ -385,6 +385,20 @@ def test_a_message_asking_yes_or_no_about_what_it_told_gets_the_owner(
     assert matcher.match(question).owner == owner
 
 
+def test_who_is_right_asks_to_settle_what_was_told(matcher: Matcher) -> None:
+    """ "who's right?" names nothing itself: an argument about the roles is answered, and one
+    about the dishes is not (alone, "right" matched an entry)."""
+    roles = matcher.match(
+        "my lead says the pm sets the milestones, i think it's the csm. who's right?"
+    )
+    assert (roles.owner, roles.duty and roles.duty.id) == ("pm", "project-plans-milestones")
+    dishes = matcher.match(
+        "my flatmate and i argue about whose turn it is to do the dishes. he says it's mine, "
+        "i say it's his. who's right?"
+    )
+    assert (dishes.id, dishes.owner) == (None, None)
+
+
 def test_an_asking_sentence_that_only_points_is_not_scored_alone(matcher: Matcher) -> None:
     """ "who has to sort that out, csm or pm?" names no task: alone, its few words would match
     whatever entry has them; the story before it says what is asked about."""
