@@ -251,6 +251,10 @@ class Matcher:
             # "im cs. is organizing the project team on me?": a yes/no question about the
             # asker's own job, their role told before it, asks who owns the task.
             asks_who = ASKS_YES_NO
+        if not asks_who and self._states_a_role_in_question(parts):
+            # "wait, cs is involved in implementation too?": a statement with a question mark
+            # asks yes or no about the role's part.
+            asks_who = ASKS_YES_NO
         claim = quoted(question) if pointing_back else ""
         if claim:
             # "&gt; the pm trains customers / saw this in a doc, is this right?": the quoted
@@ -300,6 +304,17 @@ class Matcher:
             names_both_roles=_BOTH_ROLES.issubset(readings[0]),
         )
         return normalized, decision
+
+    def _states_a_role_in_question(self, parts: Sequence[str]) -> bool:
+        """Whether the message's last sentence ending with a question mark asks yes or no as a
+        statement about a role (see `Vocabulary.states_a_role_in_question`)."""
+        asking = [sentence for sentence in parts if sentence.rstrip().endswith("?")]
+        if not asking:
+            return False
+        vocabulary = self.analyzer.vocabulary
+        return vocabulary.states_a_role_in_question(
+            vocabulary.collapse(self.analyzer.normalize(asking[-1]))
+        )
 
     def _names_a_task_of_its_own(self, words: list[str]) -> bool:
         """Whether an asking sentence can be scored apart from the context before it: it points

@@ -243,3 +243,23 @@ class Vocabulary:
         # "as the pm, do i own fixing that?" opens after the asker's role.
         opening = self.without_introductions(collapsed).split()[:1]
         return ASKS_YES_NO if opening and opening[0] in self.yes_no_openers else None
+
+    def states_a_role_in_question(self, collapsed: str) -> bool:
+        """Whether a normalised, role-collapsed sentence, typed with a question mark, asks yes
+        or no as a statement about a role: a yes/no verb right after the role ("wait, cs is
+        involved in implementation too?", "so cs isnt the one doing the budget then?") or a
+        word or two before it ("ok so cross selling is the pm s goal??"), and no question word
+        ("the pm is responsible for what?" asks what). A role farther from the verb is
+        someone's mood ("my project manager brain is fried, recommend a show?")."""
+        words = collapsed.split()
+        if any(word in self.question_words for word in words):
+            return False
+        return any(
+            word in self.yes_no_openers
+            and (
+                words[place - 1] in ROLES
+                or any(near in ROLES for near in words[place + 1 : place + 3])
+            )
+            for place, word in enumerate(words)
+            if place
+        )

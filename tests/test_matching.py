@@ -385,6 +385,15 @@ def test_a_message_asking_yes_or_no_about_what_it_told_gets_the_owner(
     assert matcher.match(question).owner == owner
 
 
+def test_a_statement_about_a_role_with_a_question_mark_asks_who(matcher: Matcher) -> None:
+    """ "cs is involved in implementation too?" asks yes or no about the CSM's part, as "is cs
+    involved ...?" does; a role far from the verb is only the asker's mood."""
+    statement = matcher.match("hold on, cs is involved in the implementation as well?")
+    assert (statement.owner, statement.duty and statement.duty.id) == ("both", "implementation")
+    mood = matcher.match("my project manager brain is fried, recommend a podcast?")
+    assert (mood.id, mood.owner) == (None, None)
+
+
 def test_who_is_right_asks_to_settle_what_was_told(matcher: Matcher) -> None:
     """ "who's right?" names nothing itself: an argument about the roles is answered, and one
     about the dishes is not (alone, "right" matched an entry)."""
