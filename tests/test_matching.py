@@ -312,6 +312,9 @@ def test_a_wrong_guess_after_a_who_question_does_not_decide_the_owner(
         # A guess at who does what was just told, and a claim put as a question.
         ("client asked for a training session, csm handles it?", "csm"),
         ("am i right that csms mostly wait for customers to come to them?", "pm"),
+        ("am i wrong that the pm mostly reacts to what customers ask for?", "pm"),
+        # The three choices offered after the task.
+        ("drawing up the project budget: cs, pm, or both?", "pm"),
     ],
 )
 def test_a_question_asked_only_by_its_last_words_gets_the_tasks_owner(
