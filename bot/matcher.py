@@ -559,6 +559,11 @@ class Matcher:
                     return position
         collapsed = self.analyzer.vocabulary.collapse(" ".join(words))
         group = self._subject_patterns.first(collapsed)
+        if group is None:
+            # "how much does a csm usually make": fillers only colour what is asked.
+            plain = self.analyzer.vocabulary.without_fillers(collapsed)
+            if plain != collapsed:
+                group = self._subject_patterns.first(plain)
         if group is not None:
             return self._pattern_subjects[group]
         if (

@@ -199,6 +199,8 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("is there a status report template for pms", "practices"),
         # a one-word question after the question keeps it
         ("how often should a pm meet the client? weekly? monthly?", "practices"),
+        # a filler between the words of a pattern ("how much does a pm make")
+        ("how much does a pm typically make these days", "pay"),
     ],
 )
 def test_not_covered_wording_is_declined_by_its_subject(
