@@ -317,6 +317,12 @@ def test_a_wrong_guess_after_a_who_question_does_not_decide_the_owner(
         ("am i wrong that the pm mostly reacts to what customers ask for?", "pm"),
         # The three choices offered after the task.
         ("drawing up the project budget: cs, pm, or both?", "pm"),
+        # ... or the two roles, each with its word.
+        (
+            "the light project coordination that comes with delivering value to customers, "
+            "does it sit with cs or with pm",
+            "csm",
+        ),
     ],
 )
 def test_a_question_asked_only_by_its_last_words_gets_the_tasks_owner(
