@@ -646,6 +646,8 @@ def test_context_before_an_emoji_does_not_hide_the_question(matcher: Matcher) ->
         ("who helps the client set up our software", "both", "implementation"),
         ("who brings in recurring revenue by keeping customers happy", "csm", "recurring-revenue"),
         ("who's meant to bring in revenue, csm or pm", "both", "revenue-and-customers"),
+        # Keeping customers from walking is retention, not a walkthrough.
+        ("who keeps customers from walking", "both", "customer-retention"),
         ("which role contributes to the company's success overall", "both", "company-success"),
         ("is selling on the csm or the pm", "both", "selling"),
         (
