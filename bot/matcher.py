@@ -219,7 +219,8 @@ class Matcher:
                 focus = ""
         if focus:
             # Context before the question can only help: the asking sentence is scored alone
-            # too, and who-words and not-covered subjects are read in it alone.
+            # too (unless it only points back at the context), and who-words and not-covered
+            # subjects are read in it alone.
             context_words, words = words, self._corrected(focus)
             asked_terms = self._with_context_role(words, context_words)
             if self._names_a_task_of_its_own(words):
