@@ -646,6 +646,11 @@ def test_context_before_an_emoji_does_not_hide_the_question(matcher: Matcher) ->
         ("who helps the client set up our software", "both", "implementation"),
         ("who brings in recurring revenue by keeping customers happy", "csm", "recurring-revenue"),
         ("who's meant to bring in revenue, csm or pm", "both", "revenue-and-customers"),
+        (
+            "who is on the hook for more revenue from the accounts we already have",
+            "both",
+            "revenue-and-customers",
+        ),
         # Keeping customers from walking is retention, not a walkthrough.
         ("who keeps customers from walking", "both", "customer-retention"),
         ("which role contributes to the company's success overall", "both", "company-success"),
@@ -668,7 +673,8 @@ def test_duties_split_as_the_articles_do(
 ) -> None:
     """What one article says of one role stays apart from the shared duty beside it.
     Unveiling the Dynamics ties recurring revenue to the CSM through retention; revenue in
-    general (SmartKarrot) and the company's overall success (Unveiling) belong to both, and so
+    general, from existing accounts too (SmartKarrot), and the company's overall success
+    (Unveiling) belong to both, and so
     does selling: the CSM's real-time sales approach, the PM's quota (SmartKarrot)."""
     match = matcher.match(question)
     assert (match.owner, match.duty and match.duty.id) == (owner, duty)
