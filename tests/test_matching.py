@@ -883,6 +883,9 @@ def test_working_out_how_to_solve_a_customers_problem_is_both_roles(matcher: Mat
         "a client ran into trouble with a workflow, who works out how to solve it"
     )
     assert (match.owner, match.duty and match.duty.id) == ("both", "problem-solving")
+    # An issue popping up mid-project is the project's: Unveiling's PM skill.
+    project = matcher.match("which role has to be good at fixing issues that pop up mid-project")
+    assert (project.owner, project.duty and project.duty.id) == ("pm", "project-issues")
 
 
 @pytest.mark.parametrize(
