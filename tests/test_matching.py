@@ -651,6 +651,7 @@ def test_context_before_an_emoji_does_not_hide_the_question(matcher: Matcher) ->
             "both",
             "revenue-and-customers",
         ),
+        ("which role drives revenue", "both", "revenue-and-customers"),
         # Keeping customers from walking is retention, not a walkthrough.
         ("who keeps customers from walking", "both", "customer-retention"),
         ("which role contributes to the company's success overall", "both", "company-success"),
