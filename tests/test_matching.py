@@ -662,6 +662,8 @@ def test_context_before_an_emoji_does_not_hide_the_question(matcher: Matcher) ->
             "pm-sales-goals",
         ),
         ("who handles upsells and cross-sells", "both", "upgrades-upsells"),
+        # Buying more of what a customer has is an upsell.
+        ("who gets clients to buy more from us", "both", "upgrades-upsells"),
         (
             "which role brings a real-time sales approach to existing customers",
             "csm",

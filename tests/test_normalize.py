@@ -85,6 +85,8 @@ def test_markup_case_and_punctuation(text: str, expected: str) -> None:
         ("about to walk away", "about to leave"),
         ("keep them from walking", "keep them from leaving"),
         ("keep them from walking away", "keep them from leaving"),
+        ("wants to buy more", "wants to upsell"),
+        ("needs more seats", "needs upsell"),
         ("who'd run it", "who would run it"),
         ("a workshop on the tool", "a training on the tool"),
         ("who'll run it", "who will run it"),
