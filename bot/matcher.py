@@ -223,7 +223,7 @@ class Matcher:
             # subjects are read in it alone.
             context_words, words = words, self._corrected(focus)
             asked_terms = self._with_context_role(words, context_words)
-            if self._names_a_task_of_its_own(words):
+            if self._names_a_task_of_its_own(words, asked_terms):
                 readings.append(asked_terms)
         unmarked = None if focus or pointing_back else self._unmarked_question(parts)
         # A last sentence asking without a question mark may ask who about a role named before
@@ -317,18 +317,19 @@ class Matcher:
             vocabulary.collapse(self.analyzer.normalize(asking[-1]))
         )
 
-    def _names_a_task_of_its_own(self, words: list[str]) -> bool:
+    def _names_a_task_of_its_own(self, words: list[str], terms: list[str]) -> bool:
         """Whether an asking sentence can be scored apart from the context before it: it points
         at nothing there, or it names a task of its own besides what it points at ("who
         identifies risks and plans how to mitigate them?"). One that only points ("who ends up
         having to fix that, cs or pm?", "is that my job?") is about the story before it, and
-        its few words alone would match whatever entry has them."""
+        its few words alone would match whatever entry has them. (`terms`: the sentence's
+        terms, already worked out; roles among them do not count.)"""
         pointing = self.analyzer.vocabulary.pointing_words
         if not any(word in pointing for word in words):
             return True
         named = sum(
             self.index.idf.get(term, 0.0)
-            for term in set(self.analyzer.terms(words))
+            for term in set(terms)
             if term not in ROLES and term not in pointing and not self.analyzer.is_stopword(term)
         )
         return named >= self.tuning.own_task_weight
@@ -494,11 +495,8 @@ class Matcher:
     def _asks_about_askers_own_job(self, words: list[str], context_words: list[str]) -> bool:
         """Whether an asking sentence is a yes/no question ("is organizing the team on me?",
         "should i be building that?") after a context introducing the asker as one role."""
-        vocabulary = self.analyzer.vocabulary
-        opening = vocabulary.without_introductions(" ".join(words)).split()[:1]
         return (
-            bool(opening)
-            and opening[0] in vocabulary.yes_no_openers
+            self.analyzer.vocabulary.opens_yes_no(" ".join(words))
             and len(self._introduced_roles(context_words)) == 1
         )
 

@@ -187,8 +187,19 @@ class Vocabulary:
     def opens_question(self, normalized: str) -> bool:
         """Whether a normalised sentence opens as a question does ("which role handles...",
         "as the pm, is it..."), after any introduction of the asker."""
+        first = self._opening_word(normalized)
+        return first in self.question_words or first in self.yes_no_openers
+
+    def opens_yes_no(self, normalized: str) -> bool:
+        """Whether a normalised sentence opens as a yes/no question does ("is onboarding on
+        me?", "as the pm, do i own fixing that?"), after any introduction of the asker."""
+        return self._opening_word(normalized) in self.yes_no_openers
+
+    def _opening_word(self, normalized: str) -> str:
+        """The first word of a normalised sentence after any introduction of the asker ("" for
+        none)."""
         first = self.without_introductions(normalized).split(maxsplit=1)[:1]
-        return bool(first) and (first[0] in self.question_words or first[0] in self.yes_no_openers)
+        return first[0] if first else ""
 
     def without_fillers(self, normalized: str) -> str:
         """A normalised text without its filler words ("is that *really* on me")."""
@@ -241,8 +252,7 @@ class Vocabulary:
         if not any(word in ROLES for word in collapsed.split()):
             return None
         # "as the pm, do i own fixing that?" opens after the asker's role.
-        opening = self.without_introductions(collapsed).split()[:1]
-        return ASKS_YES_NO if opening and opening[0] in self.yes_no_openers else None
+        return ASKS_YES_NO if self.opens_yes_no(collapsed) else None
 
     def states_a_role_in_question(self, collapsed: str) -> bool:
         """Whether a normalised, role-collapsed sentence, typed with a question mark, asks yes
