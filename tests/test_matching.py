@@ -585,6 +585,19 @@ def test_a_name_outside_a_who_question_is_context(matcher: Matcher) -> None:
     assert matcher.match("Priya told me to ask: what is a CSM?").id == "csm-role"
 
 
+def test_a_mention_asked_about_is_someone_in_particular(matcher: Matcher) -> None:
+    for question in ("is <@U04QK7PLM> a pm or csm", "is <@U03HR7PLX|dana> the csm on this?"):
+        assert matcher.match(question).not_covered == "our-company", question
+    # A mention addressing or crediting someone leaves the question about the role.
+    for question in (
+        "<@U024BE7LH> who handles onboarding?",
+        "who owns onboarding? <@U024BE7LH> said it's not the pm",
+        "hey <@U05HRT9912> is it you or me who runs the training? (me = csm, you = pm)",
+    ):
+        match = matcher.match(question)
+        assert (match.not_covered, match.owner) == (None, "csm"), question
+
+
 def test_a_time_of_year_is_no_name(matcher: Matcher) -> None:
     match = matcher.match("budget for the q3 rollout, who plans it")
     assert (match.owner, match.duty and match.duty.id) == ("pm", "budget-planning")

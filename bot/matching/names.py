@@ -17,6 +17,15 @@ from bot.normalize import fold_accents, strip_slack_markup
 
 # "Priya", "Initech": one capital, then lower case ("CSM" and "HubSpot" are not names here).
 _CAPITALISED = re.compile(r"(?<![\w'\u2019])[A-Z][a-z]+\b")
+# A Slack user mention asked about ("is <@U04QK7PLM> a pm or csm?") names a person as surely as
+# "Priya" does, and stands in the text as a name so that the same rules apply to it. Only then:
+# most mentions address or credit someone ("<@U02> said it's not the pm", "is it you or me,
+# <@U05>?"), and the question is about the role.
+_USER_MENTION = re.compile(
+    r"\b((?:is|isnt|was|wasnt) )<@[A-Z0-9]+(?:\|[^>]*)?>(?= (?:a|an|the|our|on|in|still|part)\b)",
+    re.IGNORECASE,
+)
+_MENTIONED = "Mentioned"
 
 
 class ProperNames:
@@ -29,6 +38,7 @@ class ProperNames:
 
     def find(self, text: str) -> list[str]:
         """The unknown names in `text`, as typed, in order."""
+        text = _USER_MENTION.sub(rf"\1{_MENTIONED}", text)
         if text == text.lower():
             return []  # no capital, no name: most messages are typed in lower case
         names = []
@@ -36,6 +46,9 @@ class ProperNames:
             for found in _CAPITALISED.finditer(sentence):
                 if not sentence[: found.start()].strip():
                     continue  # a sentence's first word is capitalised whatever it is
+                if found.group() == _MENTIONED:
+                    names.append(found.group())
+                    continue
                 word = fold_accents(found.group()).lower()
                 if word in self.everyday or word in self.known:
                     continue
