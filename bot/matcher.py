@@ -427,20 +427,27 @@ class Matcher:
             # "implementation - csm or pm? at my last co it was its own team": what is asked
             # about comes just before the bare question, and what follows it is context.
             return " ".join(parts[start - 1 : end + 1])
-        elif start and self._details_the_question_before(parts[start - 1], parts[start]):
-            start -= 1  # "who leads the team during a project - eng, design, support?"
+        elif start:
+            # "who leads the team during a project - eng, design, support?", "whose scorecard
+            # is tied to how the customer does — their roi and results — rather than internal
+            # stuff?": the question opened before the details
+            start = self._question_opened_before(parts, start)
         return " ".join(parts[start : end + 1]) if start else None
 
-    def _details_the_question_before(self, before: str, asking: str) -> bool:
-        """Whether a sentence with a question mark only details the question just before it,
-        asked without one ("who leads the cross-functional team during a project - eng, design,
-        support, etc?"): the one before opens as a question does, and it does not."""
+    def _question_opened_before(self, parts: Sequence[str], start: int) -> int:
+        """Where the question asked by the sentence at `start` opens: a sentence with a
+        question mark that does not open as a question may only detail one opened a sentence
+        or two before it without a question mark ("who leads the cross-functional team during
+        a project - eng, design, support, etc?"). `start` itself when there is none."""
         vocabulary, normalize = self.analyzer.vocabulary, self.analyzer.normalize
-        return (
-            "?" not in before
-            and vocabulary.opens_question(normalize(before))
-            and not vocabulary.opens_question(normalize(asking))
-        )
+        if vocabulary.opens_question(normalize(parts[start])):
+            return start
+        for before in range(start - 1, max(start - 1 - self.tuning.detail_sentences, -1), -1):
+            if "?" in parts[before]:
+                break
+            if vocabulary.opens_question(normalize(parts[before])):
+                return before
+        return start
 
     def _pointing_tail(self, parts: Sequence[str]) -> str:
         """The normalised end of a message that only points back at what comes before it
@@ -529,13 +536,18 @@ class Matcher:
         content = sum(not self.analyzer.is_stopword(term) for term in terms)
         return content >= self.tuning.unmarked_question_terms or self._names_a_task_after_who(words)
 
-    @staticmethod
-    def _opening_question(parts: Sequence[str]) -> str | None:
-        """The first of the message's sentences, when it is its only question and more
-        follows."""
-        if len(parts) < 2 or "?" not in parts[0] or any("?" in part for part in parts[1:]):
+    def _opening_question(self, parts: Sequence[str]) -> str | None:
+        """The question the message opens with, when it is its only question and more
+        follows: its first sentence, or the first few when the question mark ends details of
+        the question opened before it ("whose scorecard is tied to the customer — roi,
+        results — not internal stuff? asking for our bonus plan")."""
+        asking = [number for number, part in enumerate(parts) if "?" in part]
+        if len(asking) != 1 or asking[0] == len(parts) - 1:
             return None
-        return parts[0]
+        end = asking[0]
+        if self._question_opened_before(parts, end):
+            return None  # context comes first: the question opens after it
+        return " ".join(parts[: end + 1])
 
     def _subject_hit(
         self, words: list[str], terms: list[str], asking: str, asks_who: str | None

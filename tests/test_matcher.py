@@ -310,6 +310,12 @@ def test_empty_knowledge_base_abstains() -> None:
          "is that a csm vs pm thing? how does approachability differ"),
         # A question naming only a role is a question of its own.
         ("just joined the team :wave: what exactly is a CSM?", "what exactly is a CSM?"),
+        # Details between dashes before the question mark belong to the question opened
+        # before them.
+        ("we're new. who leads the project team - eng, design, support?",
+         "who leads the project team eng, design, support?"),
+        ("we're new. who tracks the project — milestones, dates — week by week?",
+         "who tracks the project milestones, dates week by week?"),
     ],
 )  # fmt: skip
 def test_the_asking_sentences_leave_context_before_them_out(matcher, message, asking):
@@ -331,6 +337,13 @@ def test_questions_around_the_asking_sentence_are_read_with_it(matcher, question
 def test_a_question_opening_the_message_is_scored_without_the_context_after_it(matcher):
     question = "what are the goals of each role? we're setting team objectives for next quarter"
     assert matcher.match(question).id == "goals"
+    # The details of its question may come between dashes; the context after it names no
+    # subject ("bonus" is pay) and no question.
+    match = matcher.match(
+        "who tracks the project — milestones, dates, the lot — week by week? asking because "
+        "our bonus plan is being redone"
+    )
+    assert (match.owner, match.not_covered) == ("pm", None)
 
 
 def test_a_last_sentence_that_asks_without_a_question_mark_is_scored_alone_too(matcher):

@@ -67,6 +67,9 @@ class Tuning:
     # should be spotting the risks") is scored alone too when it names at least this many
     # content words besides its who-phrase.
     who_clause_terms: int = 2
+    # A question mark may end details that follow the question they belong to by this many
+    # sentences at most ("whose scorecard is tied to the customer — roi, results — not ours?").
+    detail_sentences: int = 2
     # An asking sentence that points back at the context ("who should fix that?") is scored
     # alone too only when its other content words weigh at least this much (term weights run
     # from 0 to 1): "who identifies risks and plans how to mitigate them?" names a task itself.
