@@ -299,7 +299,7 @@ class Matcher:
             self.documents,
             asks_who=asks_who,
             subject_hit=self._subject_hit(
-                subject_words, subject_terms, asking if focus else question, asks_who
+                subject_words, subject_terms, asking if focus else opening or question, asks_who
             ),
             tuning=self.tuning,
             names_both_roles=_BOTH_ROLES.issubset(readings[0]),

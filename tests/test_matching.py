@@ -619,6 +619,16 @@ def test_a_who_clause_after_context_is_scored_alone_too(matcher: Matcher) -> Non
     assert matcher._who_clause("who should be spotting the risks up front") is None  # no context
 
 
+def test_a_name_after_an_opening_question_is_context(matcher: Matcher) -> None:
+    after = matcher.match(
+        "who's there at the very start of a customer relationship? working out whom to invite "
+        "to the Harwick kickoff next week"
+    )
+    assert (after.owner, after.not_covered) == ("both", None)
+    asked = matcher.match("is <@U05MNB4QR> still the cs lead? trying to work out who i report to")
+    assert (asked.owner, asked.not_covered) == (None, "our-company")
+
+
 def test_a_name_in_the_clause_before_the_who_is_context(matcher: Matcher) -> None:
     before = matcher.match("before the Harbor Bank kickoff, who does the risk assessment?")
     assert (before.owner, before.not_covered) == ("pm", None)
