@@ -69,6 +69,12 @@ class Match:
 # retain customers?").
 _POINTER_WORDS = 4
 _FOLLOW_UP = re.compile(r"(?:and|or|also|plus|what about|how about)\b", re.IGNORECASE)
+# "who does the budget estimate? is it finance or the project person?": the choice offered
+# for the question before it
+_CHOICE_FOLLOW_UP = re.compile(
+    r"(?:is|was|would|will|should)\s+(?:it|that|this)\b[^?]*\bor\b", re.IGNORECASE
+)
+_CHOICE_FOLLOW_UP_WORDS = 12
 # Clauses of a sentence end at a comma, a semicolon or a colon.
 _CLAUSE_BREAK = re.compile(r"[,;:]")
 _BOTH_ROLES = frozenset(ROLES)
@@ -77,7 +83,14 @@ _BOTH_ROLES = frozenset(ROLES)
 def _continues(sentence: str) -> bool:
     """Whether an asking sentence only continues the question before it ("and the CSM?",
     "monthly?")."""
-    return bool(_FOLLOW_UP.match(sentence)) or " " not in sentence
+    return (
+        bool(_FOLLOW_UP.match(sentence))
+        or " " not in sentence
+        or (
+            bool(_CHOICE_FOLLOW_UP.match(sentence))
+            and len(sentence.split()) <= _CHOICE_FOLLOW_UP_WORDS
+        )
+    )
 
 
 @lru_cache(maxsize=1)

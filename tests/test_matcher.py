@@ -292,6 +292,9 @@ def test_empty_knowledge_base_abstains() -> None:
         # A follow-up fragment keeps the question it follows (here, the whole message).
         ("is the pm around at the start or the end? and the csm?", None),
         ("we hired both. pms do what? what about csms?", "pms do what? what about csms?"),
+        # ... and so does a choice offered for it.
+        ("we kick off next month. who does the budget estimate? is it finance or the pm? thx",
+         "who does the budget estimate? is it finance or the pm?"),
         # The question comes first: nothing before it to leave out.
         ("what's on a csm's plate? like the full list", None),
         ("what is a csm", None),
