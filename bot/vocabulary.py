@@ -245,10 +245,11 @@ class Vocabulary:
         """How a normalised, role-collapsed question asks which role owns something:
         ASKS_WHO for a "who?" phrase, ASKS_YES_NO for a yes/no question naming a role
         ("is onboarding a pm task?"), None when it does not ask."""
-        if self._who_pattern.search(collapsed) or self._who_pattern.search(
-            self.without_fillers(collapsed)
-        ):
+        if self._who_pattern.search(collapsed):
             return ASKS_WHO
+        plain = self.without_fillers(collapsed)
+        if plain != collapsed and self._who_pattern.search(plain):
+            return ASKS_WHO  # "is that *really* on me"
         if not any(word in ROLES for word in collapsed.split()):
             return None
         # "as the pm, do i own fixing that?" opens after the asker's role.
