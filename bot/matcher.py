@@ -581,13 +581,11 @@ class Matcher:
             for sequence, position in self._subject_terms.get(term, ()):
                 if tuple(terms[start : start + len(sequence)]) == sequence:
                     return position
-        collapsed = self.analyzer.vocabulary.collapse(" ".join(words))
-        group = self._subject_patterns.first(collapsed)
-        if group is None:
-            # "how much does a csm usually make": fillers only colour what is asked.
-            plain = self.analyzer.vocabulary.without_fillers(collapsed)
-            if plain != collapsed:
-                group = self._subject_patterns.first(plain)
+        texts = vocabulary.and_without_fillers(vocabulary.collapse(" ".join(words)))
+        group = next(
+            (found for text in texts if (found := self._subject_patterns.first(text)) is not None),
+            None,
+        )
         if group is not None:
             return self._pattern_subjects[group]
         if (

@@ -201,9 +201,12 @@ class Vocabulary:
         first = self.without_introductions(normalized).split(maxsplit=1)[:1]
         return first[0] if first else ""
 
-    def without_fillers(self, normalized: str) -> str:
-        """A normalised text without its filler words ("is that *really* on me")."""
-        return " ".join(word for word in normalized.split() if word not in self.fillers)
+    def and_without_fillers(self, normalized: str) -> tuple[str, ...]:
+        """A normalised text, then, when it has filler words, the text without them: fillers
+        only colour what is asked, so patterns are looked for in both ("is that *really* on
+        me", "how much does a csm *usually* make")."""
+        plain = " ".join(word for word in normalized.split() if word not in self.fillers)
+        return (normalized,) if plain == normalized else (normalized, plain)
 
     def refers_back(self, normalized: str) -> bool:
         """Whether a normalised asking sentence only points back at the message before it."""
@@ -245,11 +248,8 @@ class Vocabulary:
         """How a normalised, role-collapsed question asks which role owns something:
         ASKS_WHO for a "who?" phrase, ASKS_YES_NO for a yes/no question naming a role
         ("is onboarding a pm task?"), None when it does not ask."""
-        if self._who_pattern.search(collapsed):
+        if any(self._who_pattern.search(text) for text in self.and_without_fillers(collapsed)):
             return ASKS_WHO
-        plain = self.without_fillers(collapsed)
-        if plain != collapsed and self._who_pattern.search(plain):
-            return ASKS_WHO  # "is that *really* on me"
         if not any(word in ROLES for word in collapsed.split()):
             return None
         # "as the pm, do i own fixing that?" opens after the asker's role.
