@@ -75,6 +75,13 @@ _CHOICE_FOLLOW_UP = re.compile(
     r"(?:is|was|would|will|should)\s+(?:it|that|this)\b[^?]*\bor\b", re.IGNORECASE
 )
 _CHOICE_FOLLOW_UP_WORDS = 12
+# "who is the pm on the globex migration? is it <@U0ABC123>?": a guess at the answer to the
+# question before it, a person or a role
+_GUESS_FOLLOW_UP = re.compile(
+    r"(?:is|was)\s+(?:it|that)\s+(?:<@\w+(?:\|[^>]*)?>|(?-i:[A-Z][a-z]+)|(?:the\s+|a\s+)?(?:csm|pm)s?)"
+    r"(?:\s+(?:then|maybe|perhaps|or not))?\s*\?*\s*$",
+    re.IGNORECASE,
+)
 # Clauses of a sentence end at a comma, a semicolon or a colon.
 _CLAUSE_BREAK = re.compile(r"[,;:]")
 _BOTH_ROLES = frozenset(ROLES)
@@ -86,6 +93,7 @@ def _continues(sentence: str) -> bool:
     return (
         bool(_FOLLOW_UP.match(sentence))
         or " " not in sentence
+        or bool(_GUESS_FOLLOW_UP.match(sentence))
         or (
             bool(_CHOICE_FOLLOW_UP.match(sentence))
             and len(sentence.split()) <= _CHOICE_FOLLOW_UP_WORDS

@@ -629,6 +629,34 @@ def test_a_name_after_an_opening_question_is_context(matcher: Matcher) -> None:
     assert (asked.owner, asked.not_covered) == (None, "our-company")
 
 
+def test_a_guess_at_the_person_after_the_question_keeps_the_question(matcher: Matcher) -> None:
+    # "is it <@U0ABC123>?" only guesses at the answer: the question is the one before it, even
+    # after context that would otherwise outweigh it.
+    for guess in ("is it <@U0ABC123>?", "is it Sam?"):
+        match = matcher.match(
+            "context: the Globex migration kicks off on the 15th and the client wants a name for "
+            f"their weekly calls. who is the pm on the Globex migration? {guess}"
+        )
+        assert (match.id, match.not_covered) == (None, "our-company"), guess
+    guessed_role = matcher.match(
+        "the client wants a risk assessment before go-live. who does that? is it the pm?"
+    )
+    assert (guessed_role.owner, guessed_role.duty and guessed_role.duty.id) == (
+        "pm",
+        "risk-management",
+    )
+
+
+def test_fair_or_not_points_back_at_what_was_told(matcher: Matcher) -> None:
+    unrelated = matcher.match(
+        "our office fantasy football league needs a trade ruling, i'm offering a WR for a RB "
+        "and a kicker. fair or not? :football:"
+    )
+    assert (unrelated.id, unrelated.not_covered) == (None, None)
+    claim = matcher.match("&gt; the pm runs customer training\nfair or not?")
+    assert (claim.owner, claim.duty and claim.duty.id) == ("csm", "customer-training")
+
+
 def test_a_name_in_the_clause_before_the_who_is_context(matcher: Matcher) -> None:
     before = matcher.match("before the Harbor Bank kickoff, who does the risk assessment?")
     assert (before.owner, before.not_covered) == ("pm", None)
