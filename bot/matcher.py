@@ -75,11 +75,14 @@ _CHOICE_FOLLOW_UP = re.compile(
     r"(?:is|was|would|will|should)\s+(?:it|that|this)\b[^?]*\bor\b", re.IGNORECASE
 )
 _CHOICE_FOLLOW_UP_WORDS = 12
-# "who is the pm on the globex migration? is it <@U0ABC123>?": a guess at the answer to the
-# question before it, a person or a role
+# "who is the pm on the globex migration? is it <@U0ABC123>?", "which role generates revenue?
+# just one of them?": a guess at the answer to the question before it (a person, a role, or
+# how many of the roles)
 _GUESS_FOLLOW_UP = re.compile(
-    r"(?:is|was)\s+(?:it|that)\s+(?:<@\w+(?:\|[^>]*)?>|(?-i:[A-Z][a-z]+)|(?:the\s+|a\s+)?(?:csm|pm)s?)"
-    r"(?:\s+(?:then|maybe|perhaps|or not))?\s*\?*\s*$",
+    r"(?:(?:is|was)\s+(?:it|that)\s+"
+    r"(?:<@\w+(?:\|[^>]*)?>|(?-i:[A-Z][a-z]+)|(?:the\s+|a\s+)?(?:csm|pm)s?)"
+    r"|(?:or\s+)?(?:just|only)\s+(?:one|1)(?:\s+of\s+(?:them|the\s+two|the\s+2|those))?)"
+    r"(?:\s+(?:then|maybe|perhaps|or not|or both))?\s*\?*\s*$",
     re.IGNORECASE,
 )
 # Clauses of a sentence end at a comma, a semicolon or a colon.
@@ -346,7 +349,11 @@ class Matcher:
         its few words alone would match whatever entry has them. (`terms`: the sentence's
         terms, already worked out; roles among them do not count.)"""
         pointing = self.analyzer.vocabulary.pointing_words
-        if not any(word in pointing for word in words):
+        # "customer concerns like this" names its task; "like this" only says of what kind
+        if not any(
+            word in pointing and (position == 0 or words[position - 1] != "like")
+            for position, word in enumerate(words)
+        ):
             return True
         named = sum(
             self.index.idf.get(term, 0.0)

@@ -647,6 +647,25 @@ def test_a_guess_at_the_person_after_the_question_keeps_the_question(matcher: Ma
     )
 
 
+def test_how_many_roles_after_the_question_keeps_the_question(matcher: Matcher) -> None:
+    match = matcher.match(
+        "HR here, we're writing role charters for the delivery and success teams. which of the "
+        "two roles is responsible for generating revenue for the company? just one of them?"
+    )
+    assert (match.owner, match.duty and match.duty.id) == ("both", "revenue-and-customers")
+
+
+def test_a_task_of_a_kind_like_this_is_named_not_pointed_at(matcher: Matcher) -> None:
+    # "customer concerns like this" names the task; the quoted customer's own question before
+    # it is context.
+    match = matcher.match(
+        "support here, got this in chat:\n&gt; i have some concerns about how our data shows up "
+        "in the new dashboard, who can i talk to about this?\nit's not a bug so it's not really "
+        "mine. is dealing with customer concerns like this on the csm or the pm?"
+    )
+    assert (match.owner, match.duty and match.duty.id) == ("csm", "customer-concerns")
+
+
 def test_fair_or_not_points_back_at_what_was_told(matcher: Matcher) -> None:
     unrelated = matcher.match(
         "our office fantasy football league needs a trade ruling, i'm offering a WR for a RB "
