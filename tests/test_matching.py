@@ -666,6 +666,14 @@ def test_a_task_of_a_kind_like_this_is_named_not_pointed_at(matcher: Matcher) ->
     assert (match.owner, match.duty and match.duty.id) == ("csm", "customer-concerns")
 
 
+def test_a_managers_two_roles_are_the_csm_and_the_pm(matcher: Matcher) -> None:
+    match = matcher.match(
+        "leadership wants a push on customer loyalty this year. which of my two roles do i hand "
+        "that to :thinking_face:"
+    )
+    assert (match.owner, match.duty and match.duty.topic) == ("csm", "csm-responsibilities")
+
+
 def test_fair_or_not_points_back_at_what_was_told(matcher: Matcher) -> None:
     unrelated = matcher.match(
         "our office fantasy football league needs a trade ruling, i'm offering a WR for a RB "
