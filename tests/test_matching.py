@@ -674,6 +674,17 @@ def test_a_managers_two_roles_are_the_csm_and_the_pm(matcher: Matcher) -> None:
     assert (match.owner, match.duty and match.duty.topic) == ("csm", "csm-responsibilities")
 
 
+def test_accountable_is_answerable_not_a_customer_account(matcher: Matcher) -> None:
+    # Stemmed, "accountable" had read as "account" and matched customer-account duties.
+    match = matcher.match(
+        "who's accountable if the implementation runs over budget and past the deadline? cs or pm"
+    )
+    assert (match.owner, match.id) == ("pm", "pm-responsibilities")
+    assert matcher.match("what is a project manager actually accountable for").id == (
+        "pm-responsibilities"
+    )
+
+
 def test_fair_or_not_points_back_at_what_was_told(matcher: Matcher) -> None:
     unrelated = matcher.match(
         "our office fantasy football league needs a trade ruling, i'm offering a WR for a RB "
