@@ -685,6 +685,14 @@ def test_accountable_is_answerable_not_a_customer_account(matcher: Matcher) -> N
     )
 
 
+def test_a_role_or_handing_it_to_the_other_asks_who(matcher: Matcher) -> None:
+    match = matcher.match(
+        "small stuff like simple task lists and follow-ups for delivering value to the customer "
+        "base. csm handles that or do i throw it to pm"
+    )
+    assert (match.owner, match.duty and match.duty.id) == ("csm", "basic-project-management")
+
+
 def test_fair_or_not_points_back_at_what_was_told(matcher: Matcher) -> None:
     unrelated = matcher.match(
         "our office fantasy football league needs a trade ruling, i'm offering a WR for a RB "
