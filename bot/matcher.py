@@ -469,6 +469,17 @@ class Matcher:
         a project - eng, design, support, etc?"). `start` itself when there is none."""
         vocabulary, normalize = self.analyzer.vocabulary, self.analyzer.normalize
         if vocabulary.opens_question(normalize(parts[start])):
+            # "who plans the activities — which tasks happen in what order?": a question that
+            # does not ask who may only spell out the who-question just before it
+            before = start - 1
+            if (
+                before >= 0
+                and "?" not in parts[before]
+                and vocabulary.opens_question(normalize(parts[before]))
+                and self.analyzer.asks_who(self._read(parts[before]))
+                and not self.analyzer.asks_who(self._read(parts[start]))
+            ):
+                return before
             return start
         for before in range(start - 1, max(start - 1 - self.tuning.detail_sentences, -1), -1):
             if "?" in parts[before]:

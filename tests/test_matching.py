@@ -693,6 +693,17 @@ def test_a_role_or_handing_it_to_the_other_asks_who(matcher: Matcher) -> None:
     assert (match.owner, match.duty and match.duty.id) == ("csm", "basic-project-management")
 
 
+def test_a_question_spelling_out_the_who_question_before_it_keeps_it(matcher: Matcher) -> None:
+    match = matcher.match("who plans the activities — which tasks happen in what order?")
+    assert (match.owner, match.id) == ("pm", "pm-responsibilities")
+    # A statement mentioning "who does what" before a question is still context.
+    topic = matcher.match(
+        "my manager said misunderstandings about who does what can sink a project. why is that "
+        "such a big deal?"
+    )
+    assert (topic.id, topic.owner) == ("miscommunication", None)
+
+
 def test_fair_or_not_points_back_at_what_was_told(matcher: Matcher) -> None:
     unrelated = matcher.match(
         "our office fantasy football league needs a trade ruling, i'm offering a WR for a RB "
