@@ -730,6 +730,10 @@ def test_a_name_in_the_clause_before_the_who_is_context(matcher: Matcher) -> Non
         ("csm &amp; pm: what's the diff?", ["csm &amp; pm: what's the diff?"]),
         ("first line\nsecond line", ["first line", "second line"]),
         ("follow-up :+1:", ["follow-up :+1:"]),
+        (
+            'eng said it "could go sideways." whose job is that? (seriously.) ok',
+            ['eng said it "could go sideways."', "whose job is that?", "(seriously.)", "ok"],
+        ),
     ],
 )
 def test_sentences_end_at_punctuation_dashes_and_emoji_between_words(

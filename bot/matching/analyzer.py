@@ -14,10 +14,14 @@ import snowballstemmer
 
 from bot.vocabulary import ROLES, Vocabulary
 
-# Sentences end at . ? ! or a line break, at a dash between words, or at an emoji code between
-# words ("just joined :wave: what is a CSM?"). Not at a colon: "impact on biz: csm vs pm?" is
-# one question, and "&amp;" would end one at its semicolon.
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+|\s[-\u2013\u2014]\s|(?<=\s):[a-z0-9_+-]+:(?=\s)")
+# Sentences end at . ? ! (a closing quote or bracket may follow: 'said it "could go
+# sideways." whose job ...') or a line break, at a dash between words, or at an emoji code
+# between words ("just joined :wave: what is a CSM?"). Not at a colon: "impact on biz: csm vs
+# pm?" is one question, and "&amp;" would end one at its semicolon.
+_SENTENCE_END = re.compile(
+    r"(?<=[.?!])\s+|(?<=[.?!][\"'\u201d\u2019)])\s+|\n+|\s[-\u2013\u2014]\s"
+    r"|(?<=\s):[a-z0-9_+-]+:(?=\s)"
+)
 
 
 @lru_cache(maxsize=4096)
