@@ -704,6 +704,25 @@ def test_a_question_spelling_out_the_who_question_before_it_keeps_it(matcher: Ma
     assert (topic.id, topic.owner) == ("miscommunication", None)
 
 
+def test_a_weekend_named_as_a_time_is_context_working_weekends_is_not_covered(
+    matcher: Matcher,
+) -> None:
+    skills = matcher.match(
+        "starting as a csm monday :wave: what skills should i be brushing up on this weekend?"
+    )
+    assert (skills.id, skills.not_covered) == ("csm-skills", None)
+    assert matcher.match("do csms have to work weekends").not_covered == "work-arrangements"
+    small_talk = matcher.match("happy friday!! any plans for the weekend bot? :tada:")
+    assert (small_talk.id, small_talk.not_covered) == (None, None)
+
+
+def test_either_of_these_roles_asks_who(matcher: Matcher) -> None:
+    match = matcher.match(
+        "is either of these roles actually doing sales, or is that only <#C07SALES2GQ|sales>?"
+    )
+    assert (match.owner, match.duty and match.duty.id) == ("both", "selling")
+
+
 def test_fair_or_not_points_back_at_what_was_told(matcher: Matcher) -> None:
     unrelated = matcher.match(
         "our office fantasy football league needs a trade ruling, i'm offering a WR for a RB "
