@@ -4,7 +4,10 @@ Curators run it after every edit (`csm-vs-pm eval FILE`), as hosted Q&A services
 tests; the test suite runs it on the dev and held-out question sets. Four kinds of question:
 
 - `topic`: should be answered with entry `expect`;
-- `who`: should be answered with owner `owner` (csm, pm or both);
+- `who`: should be answered with owner `owner` (csm, pm or both); `second_owners`, optional, are
+  the owners other annotators gave the same question reading only the articles: how often they
+  agree with `owner` shows how far the owner is a matter of reading, and the who questions on
+  which every annotator agrees are counted apart;
 - `offtopic`: unrelated; the bot must decline;
 - `hardneg`: in the roles' vocabulary but not covered by the articles; the bot must decline.
 """
@@ -43,6 +46,12 @@ class Case:
     kind: str
     expect: str | None = None
     owner: str | None = None
+    second_owners: tuple[str, ...] = ()
+
+    @property
+    def owner_agreed(self) -> bool:
+        """Whether other annotators gave this who question an owner, all of them `owner`."""
+        return bool(self.second_owners) and set(self.second_owners) == {self.owner}
 
     def judge(self, match: Match) -> bool:
         """Whether the bot's match is right for this case."""
@@ -89,7 +98,16 @@ def load_cases(path: Path) -> list[Case]:
             raise CaseError(f"{path}: item {number}: a who question needs owner: csm, pm or both")
         if kind == TOPIC and not isinstance(item.get("expect"), str):
             raise CaseError(f"{path}: item {number}: a topic question needs expect: ENTRY-ID")
-        cases.append(Case(item["q"], kind, item.get("expect"), item.get("owner")))
+        second_owners = item.get("second_owners", [])
+        if second_owners and kind != WHO:
+            raise CaseError(f"{path}: item {number}: only a who question has second_owners")
+        if not isinstance(second_owners, list) or not set(second_owners) <= set(OWNERS):
+            raise CaseError(
+                f"{path}: item {number}: second_owners must be a list of csm, pm or both"
+            )
+        cases.append(
+            Case(item["q"], kind, item.get("expect"), item.get("owner"), tuple(second_owners))
+        )
     return cases
 
 
@@ -109,11 +127,22 @@ class Evaluation:
     total: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     # Who questions given an owner answer at all (right owner or not).
     owner_answers: int = 0
+    # Other annotators' owners for who questions, and how many of them are the set's owner.
+    second_owners: int = 0
+    second_owners_agreeing: int = 0
+    # Who questions on which every other annotator gave the set's owner, and those right.
+    agreed_total: int = 0
+    agreed_right: int = 0
     misses: list[Miss] = field(default_factory=list)
 
     def accuracy(self, kind: str) -> float | None:
         """The share of `kind` answered right, or None when there is none of that kind."""
         return self.right[kind] / self.total[kind] if self.total[kind] else None
+
+    def agreed_accuracy(self) -> float | None:
+        """The share right of the who questions on which every annotator agrees, or None when
+        there is none."""
+        return self.agreed_right / self.agreed_total if self.agreed_total else None
 
     def overall(self) -> float:
         """The share of every question answered right."""
@@ -141,6 +170,15 @@ class Evaluation:
             },
             "overall": self.overall(),
             "who_owner_answers": self.owner_answers,
+            "who_second_owners": {
+                "agreeing": self.second_owners_agreeing,
+                "total": self.second_owners,
+            },
+            "who_agreed": {
+                "right": self.agreed_right,
+                "total": self.agreed_total,
+                "accuracy": self.agreed_accuracy(),
+            },
             "misses": [
                 {
                     "question": miss.case.question,
@@ -166,7 +204,13 @@ def tally(matched: Iterable[tuple[Case, Match]]) -> Evaluation:
         result.total[case.kind] += 1
         if case.kind == WHO and match.owner:
             result.owner_answers += 1
-        if case.judge(match):
+        right = case.judge(match)
+        result.second_owners += len(case.second_owners)
+        result.second_owners_agreeing += case.second_owners.count(case.owner)
+        if case.owner_agreed:
+            result.agreed_total += 1
+            result.agreed_right += right
+        if right:
             result.right[case.kind] += 1
         else:
             result.misses.append(Miss(case, match))
@@ -199,6 +243,15 @@ def summary(result: Evaluation, *, misses: bool = True) -> str:
     ]
     if result.total[WHO]:
         lines.append(f"{'who given any owner':24} {result.owner_answers:4}/{result.total[WHO]:<4}")
+    if result.second_owners:
+        agreeing, opinions = result.second_owners_agreeing, result.second_owners
+        lines.append(
+            f"{'2nd annotators agree':24} {agreeing:4}/{opinions:<4} {_percent(agreeing / opinions)}"
+        )
+        lines.append(
+            f"{'who, all agree on owner':24} {result.agreed_right:4}/{result.agreed_total:<4} "
+            f"{_percent(result.agreed_accuracy())}"
+        )
     lines.append(f"{'overall':24} {'':9} {result.overall():.1%}")
     if misses and result.misses:
         lines.append(f"\n{len(result.misses)} misses (kind, expected -> got, score, question):")

@@ -180,6 +180,28 @@ def test_eval_prints_per_kind_accuracy_and_fails_under_a_minimum(tmp_path: Path)
     assert "| topic (right entry) | 100.0% (1/1) |" in table
 
 
+def test_eval_counts_other_annotators_owners_apart(tmp_path: Path) -> None:
+    # Two annotators agree with the set's owner on the first question, one does not on the
+    # second: only the first counts among the questions every annotator agrees on.
+    questions = tmp_path / "questions.yaml"
+    questions.write_text(
+        '- {q: "who trains our customers", kind: who, owner: csm, second_owners: [csm, csm]}\n'
+        '- {q: "who handles renewals", kind: who, owner: pm, second_owners: [both]}\n'
+        '- {q: "who keeps the project on budget", kind: who, owner: pm}\n',
+        encoding="utf-8",
+    )
+    code, text = run("eval", str(questions))
+    assert code == 0
+    assert "2nd annotators agree        2/3    66.7%" in text
+    assert "who, all agree on owner     1/1    100.0%" in text
+    figures = json.loads(run("eval", str(questions), "--json")[1])[str(questions)]
+    assert figures["who_second_owners"] == {"agreeing": 2, "total": 3}
+    assert figures["who_agreed"] == {"right": 1, "total": 1, "accuracy": 1.0}
+    for bad in ("second_owners: [cs]", "second_owners: csm"):
+        questions.write_text(f'- {{q: "who trains", kind: who, owner: csm, {bad}}}\n')
+        assert run("eval", str(questions))[0] == 2, bad
+
+
 def test_eval_rejects_a_malformed_question_file(tmp_path: Path) -> None:
     questions = tmp_path / "questions.yaml"
     questions.write_text("- {q: who trains, kind: who}\n", encoding="utf-8")

@@ -18,6 +18,10 @@ FLOORS = {
     DEV_QUESTIONS: {"topic": 0.94, "who": 0.93, "offtopic": 0.99, "hardneg": 0.98},
     HELDOUT_QUESTIONS: {"topic": 0.93, "who": 0.91, "offtopic": 0.97, "hardneg": 0.95},
 }
+# The held-out who questions on which three other annotators, reading only the articles, all
+# gave the set's owner: here the 93% floor holds; on the rest the owner is partly a
+# matter of reading (see the README).
+AGREED_WHO_FLOOR = 0.93
 
 
 def test_question_sets_are_large_and_varied() -> None:
@@ -34,3 +38,10 @@ def test_accuracy_per_kind_stays_above_its_floor(question_matches, path, capsys)
     with capsys.disabled():
         print(f"\n== {path.name}\n{summary(result)}")
     assert result.failures(FLOORS[path]) == [], summary(result, misses=False)
+    agreed = result.agreed_accuracy()
+    assert agreed is None or agreed >= AGREED_WHO_FLOOR, summary(result, misses=False)
+
+
+def test_every_held_out_who_question_has_other_annotators_owners() -> None:
+    who = [case for case in load_cases(HELDOUT_QUESTIONS) if case.kind == "who"]
+    assert all(len(case.second_owners) == 3 for case in who)
