@@ -306,6 +306,8 @@ class Matcher:
             # implementation, csm or pm": the last sentence asks, question mark or not.
             scores = self._scores(unmarked_terms, adding_to=scores)
             ranked = by_score(scores)
+        if not asks_who and self._describes_a_duty(question, parts, ranked):
+            asks_who = ASKS_WHO
         if asks_who or self._best_duty_score(ranked) >= self.tuning.duty_without_who:
             # Only then can a duty answer: meaning is not computed for nothing.
             ranked = rank_duties_by_meaning(
@@ -421,6 +423,21 @@ class Matcher:
                 self.analyzer.keeps(term) for term in self.analyzer.terms(normalized.split())
             )
         )
+
+    def _describes_a_duty(
+        self, question: str, parts: Sequence[str], ranked: list[tuple[int, float]]
+    ) -> bool:
+        """Whether a message that asks nothing (no question mark, no sentence opening a
+        question) only describes a task: a duty ranked first, well ahead of every entry ("being
+        the friendly face the client trusts and checks in with regularly")."""
+        if "?" in question or not ranked or self.documents[ranked[0][0]].kind != DUTY:
+            return False
+        score = ranked[0][1]
+        entry = next((s for p, s in ranked if self.documents[p].kind == ENTRY), 0.0)
+        if score < self.tuning.described_duty or score - entry < self.tuning.described_duty_lead:
+            return False
+        vocabulary, normalize = self.analyzer.vocabulary, self.analyzer.normalize
+        return not any(vocabulary.opens_question(normalize(part)) for part in parts)
 
     def _best_duty_score(self, ranked: list[tuple[int, float]]) -> float:
         documents = self.documents

@@ -723,6 +723,34 @@ def test_either_of_these_roles_asks_who(matcher: Matcher) -> None:
     assert (match.owner, match.duty and match.duty.id) == ("both", "selling")
 
 
+@pytest.mark.parametrize(
+    ("message", "owner", "duty"),
+    [
+        (
+            "being the friendly face the client trusts and checks in with regularly :wave:",
+            "csm",
+            "proactive-outreach",
+        ),
+        ("the one carrying a number they have to hit in sales every quarter", "pm", "sales-quota"),
+        ("usage/utilization of the product on the customer side", "csm", "product-adoption"),
+    ],
+)
+def test_a_message_only_describing_a_task_asks_who_does_it(
+    matcher: Matcher, message: str, owner: str, duty: str
+) -> None:
+    match = matcher.match(message)
+    assert (match.owner, match.duty and match.duty.id) == (owner, duty)
+
+
+def test_a_description_close_to_an_entry_is_still_the_entry(matcher: Matcher) -> None:
+    # A duty only just ahead of an entry ("what i need" is a customer's needs) is no answer to
+    # a request for a topic, and a question is never read as a mere description.
+    assert matcher.match("pm skills pls, trying to figure out what i need to work on").id == (
+        "pm-skills"
+    )
+    assert matcher.match("what time is it").id is None
+
+
 def test_fair_or_not_points_back_at_what_was_told(matcher: Matcher) -> None:
     unrelated = matcher.match(
         "our office fantasy football league needs a trade ruling, i'm offering a WR for a RB "
