@@ -1080,6 +1080,18 @@ def test_working_out_how_to_solve_a_customers_problem_is_both_roles(matcher: Mat
             "pm",
             "reactive-requests",
         ),
+        (
+            "my manager wants somebody collecting customer feedback every month and feeding it "
+            "to the product folks. im a pm. pls tell me thats not mine :sweat_smile:",
+            "csm",
+            "feedback-collection",
+        ),
+        (
+            "my job as proj mgr is already huge, do i ALSO have to be predicting what problems "
+            "my customers are going to run into before they happen??",
+            "csm",
+            "proactive-outreach",
+        ),
     ],
 )
 def test_asking_who_without_a_who_question(
