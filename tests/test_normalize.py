@@ -90,6 +90,8 @@ def test_markup_case_and_punctuation(text: str, expected: str) -> None:
         ("who'd run it", "who would run it"),
         ("a workshop on the tool", "a training on the tool"),
         ("who'll run it", "who will run it"),
+        ("phases with checkpoints", "phases with milestones"),
+        ("who's accountable", "whos liable"),
     ],
 )
 def test_shorthands(text: str, expected: str) -> None:
