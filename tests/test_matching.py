@@ -751,6 +751,23 @@ def test_a_description_close_to_an_entry_is_still_the_entry(matcher: Matcher) ->
     assert matcher.match("what time is it").id is None
 
 
+@pytest.mark.parametrize(
+    ("question", "duty"),
+    [
+        ("as a pm am i expected to build the project budget?", "budget-planning"),
+        (
+            "was keeping the project team motivated the pm's thing at your old company?",
+            "team-motivation",
+        ),
+    ],
+)
+def test_am_and_was_open_yes_no_questions_about_a_role(
+    matcher: Matcher, question: str, duty: str
+) -> None:
+    match = matcher.match(question)
+    assert (match.owner, match.duty and match.duty.id) == ("pm", duty)
+
+
 def test_fair_or_not_points_back_at_what_was_told(matcher: Matcher) -> None:
     unrelated = matcher.match(
         "our office fantasy football league needs a trade ruling, i'm offering a WR for a RB "
