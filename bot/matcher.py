@@ -306,7 +306,7 @@ class Matcher:
             # implementation, csm or pm": the last sentence asks, question mark or not.
             scores = self._scores(unmarked_terms, adding_to=scores)
             ranked = by_score(scores)
-        if not asks_who and self._describes_a_duty(question, parts, ranked):
+        if not asks_who and self._describes_a_duty(parts, ranked):
             asks_who = ASKS_WHO
         if asks_who or self._best_duty_score(ranked) >= self.tuning.duty_without_who:
             # Only then can a duty answer: meaning is not computed for nothing.
@@ -424,13 +424,11 @@ class Matcher:
             )
         )
 
-    def _describes_a_duty(
-        self, question: str, parts: Sequence[str], ranked: list[tuple[int, float]]
-    ) -> bool:
-        """Whether a message that asks nothing (no question mark, no sentence opening a
-        question) only describes a task: a duty ranked first, well ahead of every entry ("being
-        the friendly face the client trusts and checks in with regularly")."""
-        if "?" in question or not ranked or self.documents[ranked[0][0]].kind != DUTY:
+    def _describes_a_duty(self, parts: Sequence[str], ranked: list[tuple[int, float]]) -> bool:
+        """Whether a message in which no sentence opens a question only describes a task,
+        question mark or not: a duty ranked first, well ahead of every entry ("being the
+        friendly face the client trusts and checks in with regularly", "budget overrun -> ?")."""
+        if not ranked or self.documents[ranked[0][0]].kind != DUTY:
             return False
         score = ranked[0][1]
         entry = next((s for p, s in ranked if self.documents[p].kind == ENTRY), 0.0)

@@ -733,6 +733,7 @@ def test_either_of_these_roles_asks_who(matcher: Matcher) -> None:
         ),
         ("the one carrying a number they have to hit in sales every quarter", "pm", "sales-quota"),
         ("usage/utilization of the product on the customer side", "csm", "product-adoption"),
+        ("project costs running way past plan -> ?", "pm", "budget-planning"),
     ],
 )
 def test_a_message_only_describing_a_task_asks_who_does_it(

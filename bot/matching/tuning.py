@@ -49,9 +49,10 @@ class Tuning:
     # A question that does not ask "who?" is answered with a duty's owner only when the duty
     # fits this well: a lone shared word ("what time is it" and "time management") is not enough.
     duty_without_who: float = 75.0
-    # A message that asks nothing at all ("being the friendly face the client trusts", "the one
-    # carrying a sales number every quarter") asks who does what it describes when a duty is
-    # ranked first from this score up, this far ahead of every entry.
+    # A message in which no sentence opens a question ("being the friendly face the client
+    # trusts", "the one carrying a sales number every quarter", "budget overrun -> ?") asks who
+    # does what it describes when a duty is ranked first from this score up, this far ahead of
+    # every entry.
     described_duty: float = 55.0
     described_duty_lead: float = 5.0
 
