@@ -85,6 +85,11 @@ _GUESS_FOLLOW_UP = re.compile(
     r"(?:\s+(?:then|maybe|perhaps|or not|or both))?\s*\?*\s*$",
     re.IGNORECASE,
 )
+# "who should be writing the project plan for the Kestrel migration?" asks which role ought to
+# do it, the project only its setting ("who should i ask about Kestrel?" asks for a person).
+_ASKS_FOR_A_ROLE = re.compile(
+    r"\b(?:should|supposed to|meant to|expected to)\b(?! i\b)", re.IGNORECASE
+)
 # Clauses of a sentence end at a comma, a semicolon or a colon.
 _CLAUSE_BREAK = re.compile(r"[,;:]")
 _BOTH_ROLES = frozenset(ROLES)
@@ -643,8 +648,9 @@ class Matcher:
         and so does "Lindqvist's kickoff is next week and nobody knows who's doing what. who
         organizes the project team?": the last who is the question, and it is read clause by
         clause ("before we kick off the Harbor Bank integration, who should be identifying
-        risks?" asks about the role too). With no clause asking on its own, the whole text
-        counts. Capitalised words of the asker's introduction ("Solutions Engineer here") name
+        risks?" asks about the role too). A who-clause asking who ought to do something ("who
+        should be writing the plan for the Kestrel migration?") asks about the role whatever it
+        names. With no clause asking on its own, the whole text counts. Capitalised words of the asker's introduction ("Solutions Engineer here") name
         no one."""
 
         def names(part: str) -> list[str]:
@@ -658,6 +664,8 @@ class Matcher:
         last_asking = next(
             (part for part in reversed(parts) if self.analyzer.asks_who(self._read(part))), None
         )
+        if last_asking is not None and _ASKS_FOR_A_ROLE.search(last_asking):
+            return False
         return last_asking in named if last_asking is not None else True
 
     def _to_match(self, question: str, normalized: str, decision: Decision) -> Match:

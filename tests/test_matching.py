@@ -779,6 +779,22 @@ def test_fair_or_not_points_back_at_what_was_told(matcher: Matcher) -> None:
     assert (claim.owner, claim.duty and claim.duty.id) == ("csm", "customer-training")
 
 
+def test_asking_who_ought_to_do_a_task_on_a_named_project_asks_for_the_role(
+    matcher: Matcher,
+) -> None:
+    match = matcher.match(
+        "who should be writing the project plan + milestones for the Kestrel SSO migration? "
+        "kickoff is tuesday and there's nothing yet"
+    )
+    assert (match.owner, match.not_covered) == ("pm", None)
+    # Asking who the person is, or whom to ask, is still about someone in particular.
+    for question in (
+        "who is the pm on the Kestrel SSO migration?",
+        "who should i talk to about the Kestrel SSO migration?",
+    ):
+        assert matcher.match(question).not_covered == "our-company", question
+
+
 def test_a_name_in_the_clause_before_the_who_is_context(matcher: Matcher) -> None:
     before = matcher.match("before the Harbor Bank kickoff, who does the risk assessment?")
     assert (before.owner, before.not_covered) == ("pm", None)
