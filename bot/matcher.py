@@ -90,6 +90,13 @@ _GUESS_FOLLOW_UP = re.compile(
 _ASKS_FOR_A_ROLE = re.compile(
     r"\b(?:should|supposed to|meant to|expected to)\b(?! i\b)", re.IGNORECASE
 )
+# "... whose job is it to bring in money? is the answer cs or pm?", "our wiki or somewhere
+# else?": a short sentence offering options, no question word of its own, after a question
+_OPTIONS_FOLLOW_UP = re.compile(
+    r"(?!.*\b(?:who|whos|what|whats|which|how|why|when|where|whose)\b)[^?]*\bor\b",
+    re.IGNORECASE,
+)
+_OPTIONS_FOLLOW_UP_WORDS = 8
 # Clauses of a sentence end at a comma, a semicolon or a colon.
 _CLAUSE_BREAK = re.compile(r"[,;:]")
 _BOTH_ROLES = frozenset(ROLES)
@@ -102,6 +109,10 @@ def _continues(sentence: str) -> bool:
         bool(_FOLLOW_UP.match(sentence))
         or " " not in sentence
         or bool(_GUESS_FOLLOW_UP.match(sentence))
+        or (
+            bool(_OPTIONS_FOLLOW_UP.match(sentence))
+            and len(sentence.split()) <= _OPTIONS_FOLLOW_UP_WORDS
+        )
         or (
             bool(_CHOICE_FOLLOW_UP.match(sentence))
             and len(sentence.split()) <= _CHOICE_FOLLOW_UP_WORDS

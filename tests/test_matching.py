@@ -647,6 +647,14 @@ def test_a_guess_at_the_person_after_the_question_keeps_the_question(matcher: Ma
     )
 
 
+def test_options_offered_after_the_question_keep_the_question(matcher: Matcher) -> None:
+    match = matcher.match(
+        "our vp asked in the town hall:\n&gt; whose job is it to grow revenue and keep the "
+        "customers we already have?\nis the answer cs or pm? asking for a friend"
+    )
+    assert (match.owner, match.duty and match.duty.id) == ("both", "revenue-and-customers")
+
+
 def test_how_many_roles_after_the_question_keeps_the_question(matcher: Matcher) -> None:
     match = matcher.match(
         "HR here, we're writing role charters for the delivery and success teams. which of the "
