@@ -724,6 +724,21 @@ def test_a_weekend_named_as_a_time_is_context_working_weekends_is_not_covered(
     assert (small_talk.id, small_talk.not_covered) == (None, None)
 
 
+def test_translating_into_a_language_is_unrelated_translating_goals_is_not(
+    matcher: Matcher,
+) -> None:
+    for request in (
+        "can you translate 'see you at the workshop' into portuguese?",
+        "google translate is mangling this customer email, can you help",
+    ):
+        match = matcher.match(request)
+        assert (match.id, match.not_covered) == (None, None), request
+    explain = matcher.match(
+        "who has to really understand our product's goals and translate them for the client"
+    )
+    assert explain.owner == "csm"
+
+
 def test_either_of_these_roles_asks_who(matcher: Matcher) -> None:
     match = matcher.match(
         "is either of these roles actually doing sales, or is that only <#C07SALES2GQ|sales>?"
