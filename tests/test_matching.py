@@ -739,6 +739,18 @@ def test_translating_into_a_language_is_unrelated_translating_goals_is_not(
     assert explain.owner == "csm"
 
 
+def test_nps_itself_is_not_covered_the_customers_behind_it_are(matcher: Matcher) -> None:
+    for question in ("what's a good nps target for a b2b cs team", "how is nps calculated"):
+        assert matcher.match(question).not_covered == "work-arrangements", question
+    for question in (
+        "a customer gave us an nps of 2 with an angry comment about feeling ignored. who follows "
+        "up with them?",
+        "nps comments came back angry, who acts on that feedback?",
+    ):
+        behind = matcher.match(question)
+        assert (behind.owner, behind.not_covered) == ("csm", None), question
+
+
 def test_either_of_these_roles_asks_who(matcher: Matcher) -> None:
     match = matcher.match(
         "is either of these roles actually doing sales, or is that only <#C07SALES2GQ|sales>?"
