@@ -751,6 +751,18 @@ def test_nps_itself_is_not_covered_the_customers_behind_it_are(matcher: Matcher)
         assert (behind.owner, behind.not_covered) == ("csm", None), question
 
 
+def test_the_org_chart_itself_is_not_covered_a_role_seen_on_it_is(matcher: Matcher) -> None:
+    for question in (
+        "what does the org chart for the cs department look like",
+        "does customer success sit under sales or ops in our org chart",
+    ):
+        assert matcher.match(question).not_covered == "our-company", question
+    seen = matcher.match(
+        "i'm in procurement and keep seeing CSM on the org chart. what does that role actually do"
+    )
+    assert (seen.id, seen.not_covered) == ("csm-role", None)
+
+
 def test_either_of_these_roles_asks_who(matcher: Matcher) -> None:
     match = matcher.match(
         "is either of these roles actually doing sales, or is that only <#C07SALES2GQ|sales>?"
