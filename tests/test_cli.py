@@ -159,13 +159,19 @@ def test_ask_json_not_covered_declines_by_name() -> None:
     assert answer["suggestions"] == ["success-metrics"]
 
 
-def test_eval_prints_per_kind_accuracy_and_fails_under_a_minimum(tmp_path: Path) -> None:
+def question_file(tmp_path: Path, *items: str) -> Path:
+    """A question file for `eval`, one YAML flow mapping per item."""
     questions = tmp_path / "questions.yaml"
-    questions.write_text(
-        '- {q: "csm skills please", kind: topic, expect: csm-skills}\n'
-        '- {q: "who trains our customers", kind: who, owner: pm}\n'
-        '- {q: "tell me a joke", kind: offtopic, expect: null}\n',
-        encoding="utf-8",
+    questions.write_text("".join(f"- {item}\n" for item in items), encoding="utf-8")
+    return questions
+
+
+def test_eval_prints_per_kind_accuracy_and_fails_under_a_minimum(tmp_path: Path) -> None:
+    questions = question_file(
+        tmp_path,
+        '{q: "csm skills please", kind: topic, expect: csm-skills}',
+        '{q: "who trains our customers", kind: who, owner: pm}',
+        '{q: "tell me a joke", kind: offtopic, expect: null}',
     )
     code, text = run("eval", str(questions))
     assert code == 0
@@ -183,12 +189,11 @@ def test_eval_prints_per_kind_accuracy_and_fails_under_a_minimum(tmp_path: Path)
 def test_eval_counts_other_annotators_owners_apart(tmp_path: Path) -> None:
     # Two annotators agree with the set's owner on the first question, one does not on the
     # second: only the first counts among the questions every annotator agrees on.
-    questions = tmp_path / "questions.yaml"
-    questions.write_text(
-        '- {q: "who trains our customers", kind: who, owner: csm, second_owners: [csm, csm]}\n'
-        '- {q: "who handles renewals", kind: who, owner: pm, second_owners: [both]}\n'
-        '- {q: "who keeps the project on budget", kind: who, owner: pm}\n',
-        encoding="utf-8",
+    questions = question_file(
+        tmp_path,
+        '{q: "who trains our customers", kind: who, owner: csm, second_owners: [csm, csm]}',
+        '{q: "who handles renewals", kind: who, owner: pm, second_owners: [both]}',
+        '{q: "who keeps the project on budget", kind: who, owner: pm}',
     )
     code, text = run("eval", str(questions))
     assert code == 0
@@ -198,13 +203,12 @@ def test_eval_counts_other_annotators_owners_apart(tmp_path: Path) -> None:
     assert figures["who_second_owners"] == {"agreeing": 2, "total": 3}
     assert figures["who_agreed"] == {"right": 1, "total": 1, "accuracy": 1.0}
     for bad in ("second_owners: [cs]", "second_owners: csm"):
-        questions.write_text(f'- {{q: "who trains", kind: who, owner: csm, {bad}}}\n')
-        assert run("eval", str(questions))[0] == 2, bad
+        malformed = question_file(tmp_path, f'{{q: "who trains", kind: who, owner: csm, {bad}}}')
+        assert run("eval", str(malformed))[0] == 2, bad
 
 
 def test_eval_rejects_a_malformed_question_file(tmp_path: Path) -> None:
-    questions = tmp_path / "questions.yaml"
-    questions.write_text("- {q: who trains, kind: who}\n", encoding="utf-8")
+    questions = question_file(tmp_path, "{q: who trains, kind: who}")
     code, _ = run("eval", str(questions))
     assert code == 2
 

@@ -647,33 +647,6 @@ def test_a_guess_at_the_person_after_the_question_keeps_the_question(matcher: Ma
     )
 
 
-def test_options_offered_after_the_question_keep_the_question(matcher: Matcher) -> None:
-    match = matcher.match(
-        "our vp asked in the town hall:\n&gt; whose job is it to grow revenue and keep the "
-        "customers we already have?\nis the answer cs or pm? asking for a friend"
-    )
-    assert (match.owner, match.duty and match.duty.id) == ("both", "revenue-and-customers")
-
-
-def test_how_many_roles_after_the_question_keeps_the_question(matcher: Matcher) -> None:
-    match = matcher.match(
-        "HR here, we're writing role charters for the delivery and success teams. which of the "
-        "two roles is responsible for generating revenue for the company? just one of them?"
-    )
-    assert (match.owner, match.duty and match.duty.id) == ("both", "revenue-and-customers")
-
-
-def test_a_task_of_a_kind_like_this_is_named_not_pointed_at(matcher: Matcher) -> None:
-    # "customer concerns like this" names the task; the quoted customer's own question before
-    # it is context.
-    match = matcher.match(
-        "support here, got this in chat:\n&gt; i have some concerns about how our data shows up "
-        "in the new dashboard, who can i talk to about this?\nit's not a bug so it's not really "
-        "mine. is dealing with customer concerns like this on the csm or the pm?"
-    )
-    assert (match.owner, match.duty and match.duty.id) == ("csm", "customer-concerns")
-
-
 def test_a_managers_two_roles_are_the_csm_and_the_pm(matcher: Matcher) -> None:
     match = matcher.match(
         "leadership wants a push on customer loyalty this year. which of my two roles do i hand "
@@ -691,14 +664,6 @@ def test_accountable_is_answerable_not_a_customer_account(matcher: Matcher) -> N
     assert matcher.match("what is a project manager actually accountable for").id == (
         "pm-responsibilities"
     )
-
-
-def test_a_role_or_handing_it_to_the_other_asks_who(matcher: Matcher) -> None:
-    match = matcher.match(
-        "small stuff like simple task lists and follow-ups for delivering value to the customer "
-        "base. csm handles that or do i throw it to pm"
-    )
-    assert (match.owner, match.duty and match.duty.id) == ("csm", "basic-project-management")
 
 
 def test_a_question_spelling_out_the_who_question_before_it_keeps_it(matcher: Matcher) -> None:
@@ -763,33 +728,6 @@ def test_the_org_chart_itself_is_not_covered_a_role_seen_on_it_is(matcher: Match
     assert (seen.id, seen.not_covered) == ("csm-role", None)
 
 
-def test_either_of_these_roles_asks_who(matcher: Matcher) -> None:
-    match = matcher.match(
-        "is either of these roles actually doing sales, or is that only <#C07SALES2GQ|sales>?"
-    )
-    assert (match.owner, match.duty and match.duty.id) == ("both", "selling")
-
-
-@pytest.mark.parametrize(
-    ("message", "owner", "duty"),
-    [
-        (
-            "being the friendly face the client trusts and checks in with regularly :wave:",
-            "csm",
-            "proactive-outreach",
-        ),
-        ("the one carrying a number they have to hit in sales every quarter", "pm", "sales-quota"),
-        ("usage/utilization of the product on the customer side", "csm", "product-adoption"),
-        ("project costs running way past plan -> ?", "pm", "budget-planning"),
-    ],
-)
-def test_a_message_only_describing_a_task_asks_who_does_it(
-    matcher: Matcher, message: str, owner: str, duty: str
-) -> None:
-    match = matcher.match(message)
-    assert (match.owner, match.duty and match.duty.id) == (owner, duty)
-
-
 def test_a_description_close_to_an_entry_is_still_the_entry(matcher: Matcher) -> None:
     # A duty only just ahead of an entry ("what i need" is a customer's needs) is no answer to
     # a request for a topic, and a question is never read as a mere description.
@@ -800,20 +738,87 @@ def test_a_description_close_to_an_entry_is_still_the_entry(matcher: Matcher) ->
 
 
 @pytest.mark.parametrize(
-    ("question", "duty"),
+    ("question", "owner", "duty"),
     [
-        ("as a pm am i expected to build the project budget?", "budget-planning"),
-        (
+        pytest.param(
+            "our vp asked in the town hall:\n&gt; whose job is it to grow revenue and keep the "
+            "customers we already have?\nis the answer cs or pm? asking for a friend",
+            "both",
+            "revenue-and-customers",
+            id="options offered after the question keep it",
+        ),
+        pytest.param(
+            "HR here, we're writing role charters for the delivery and success teams. which of "
+            "the two roles is responsible for generating revenue for the company? just one of "
+            "them?",
+            "both",
+            "revenue-and-customers",
+            id="how many roles after the question keeps it",
+        ),
+        pytest.param(
+            "support here, got this in chat:\n&gt; i have some concerns about how our data shows "
+            "up in the new dashboard, who can i talk to about this?\nit's not a bug so it's not "
+            "really mine. is dealing with customer concerns like this on the csm or the pm?",
+            "csm",
+            "customer-concerns",
+            id="a task 'like this' is named, not pointed at",
+        ),
+        pytest.param(
+            "small stuff like simple task lists and follow-ups for delivering value to the "
+            "customer base. csm handles that or do i throw it to pm",
+            "csm",
+            "basic-project-management",
+            id="a role, or handing the task to the other",
+        ),
+        pytest.param(
+            "is either of these roles actually doing sales, or is that only <#C07SALES2GQ|sales>?",
+            "both",
+            "selling",
+            id="either of these roles",
+        ),
+        pytest.param(
+            "being the friendly face the client trusts and checks in with regularly :wave:",
+            "csm",
+            "proactive-outreach",
+            id="a message only describing a task",
+        ),
+        pytest.param(
+            "the one carrying a number they have to hit in sales every quarter",
+            "pm",
+            "sales-quota",
+            id="a description of the one doing it",
+        ),
+        pytest.param(
+            "usage/utilization of the product on the customer side",
+            "csm",
+            "product-adoption",
+            id="a task named alone",
+        ),
+        pytest.param(
+            "project costs running way past plan -> ?",
+            "pm",
+            "budget-planning",
+            id="a task and a bare question mark",
+        ),
+        pytest.param(
+            "as a pm am i expected to build the project budget?",
+            "pm",
+            "budget-planning",
+            id="am opens a yes/no question",
+        ),
+        pytest.param(
             "was keeping the project team motivated the pm's thing at your old company?",
+            "pm",
             "team-motivation",
+            id="was opens a yes/no question",
         ),
     ],
 )
-def test_am_and_was_open_yes_no_questions_about_a_role(
-    matcher: Matcher, question: str, duty: str
+def test_ways_of_asking_who_read_in_their_context(
+    matcher: Matcher, question: str, owner: str, duty: str
 ) -> None:
     match = matcher.match(question)
-    assert (match.owner, match.duty and match.duty.id) == ("pm", duty)
+    assert (match.owner, match.duty and match.duty.id) == (owner, duty)
 
 
 def test_fair_or_not_points_back_at_what_was_told(matcher: Matcher) -> None:
