@@ -447,8 +447,14 @@ class Matcher:
         if not ranked or self.documents[ranked[0][0]].kind != DUTY:
             return False
         score = ranked[0][1]
-        entry = next((s for p, s in ranked if self.documents[p].kind == ENTRY), 0.0)
-        if score < self.tuning.described_duty or score - entry < self.tuning.described_duty_lead:
+        documents = self.documents
+        best_entry = next(
+            (entry for position, entry in ranked if documents[position].kind == ENTRY), 0.0
+        )
+        if (
+            score < self.tuning.described_duty
+            or score - best_entry < self.tuning.described_duty_lead
+        ):
             return False
         vocabulary, normalize = self.analyzer.vocabulary, self.analyzer.normalize
         return not any(vocabulary.opens_question(normalize(part)) for part in parts)
@@ -661,8 +667,8 @@ class Matcher:
         clause ("before we kick off the Harbor Bank integration, who should be identifying
         risks?" asks about the role too). A who-clause asking who ought to do something ("who
         should be writing the plan for the Kestrel migration?") asks about the role whatever it
-        names. With no clause asking on its own, the whole text counts. Capitalised words of the asker's introduction ("Solutions Engineer here") name
-        no one."""
+        names. With no clause asking on its own, the whole text counts. Capitalised words of
+        the asker's introduction ("Solutions Engineer here") name no one."""
 
         def names(part: str) -> list[str]:
             return [name for name in self.proper_names.find(part) if name.lower() not in introduced]
