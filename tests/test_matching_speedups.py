@@ -6,11 +6,12 @@ import re
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from bot.evaluation import load_cases
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
-from bot.matching.patterns import AnyPattern, PatternGroups, substituting
+from bot.matching.patterns import AnyPattern, PatternGroups, substituting, without_look_around
 from bot.matching.tuning import DEFAULT_TUNING
 from bot.normalize import clean
 from bot.vocabulary import PhraseReplacer
@@ -71,6 +72,10 @@ def test_pattern_groups_name_the_first_group_that_matches(knowledge: KnowledgeBa
         assert first.first(text) == expected, text
     assert PatternGroups([]).first("anything") is None
     assert PatternGroups([[re.compile(r"\bthe(?! foo)")], []]).first("the bar") == 0
+    # A look-around pattern is read by Python's re only where RE2 finds its relaxation ("the"):
+    # in "the foo" re rules it out, in "a bar" RE2 already has.
+    assert PatternGroups([[re.compile(r"\bthe(?! foo)")], []]).first("the foo") is None
+    assert PatternGroups([[re.compile(r"\bthe(?! foo)")], []]).first("a bar") is None
     # Patterns with a gap are searched by an automaton of their own: the order still holds.
     gapped, plain = re.compile(r"\bwho\b.*\bpm\b"), re.compile(r"\bpm\b")
     assert PatternGroups([[gapped], [plain]]).first("who is the pm") == 0
@@ -144,3 +149,30 @@ def test_substituting_replaces_what_python_would(knowledge: KnowledgeBase) -> No
         for text in texts:
             assert fast.sub(" ", text) == pattern.sub(" ", text), (pattern, text)
     assert substituting(re.compile(r"\bthe(?! foo)")).__class__ is re.Pattern  # look-ahead: re
+
+
+@pytest.mark.parametrize(
+    ("pattern", "relaxed"),
+    [
+        (r"\bthe(?! foo)", r"\bthe"),
+        (r"(?<=a)b(?=c)|\bz", r"b|\bz"),
+        (r"\bhow many (a|b)\b(?! (renew|[)(]x))", r"\bhow many (a|b)\b"),
+        (r"\b(for) project (?!(management|manager))", r"\b(for) project "),
+        (r"\(?!x)", r"\(?!x)"),  # an escaped bracket opens no look-around
+        (r"\\(?!x)", r"\\"),  # an escaped backslash, then a look-around
+    ],
+)
+def test_a_pattern_without_its_look_around_matches_wherever_it_did(
+    pattern: str, relaxed: str
+) -> None:
+    assert without_look_around(pattern) == relaxed
+
+
+def test_every_curators_look_around_pattern_has_a_relaxation_that_finds_its_matches(
+    knowledge: KnowledgeBase,
+) -> None:
+    patterns, texts = _patterns_and_texts(knowledge)
+    for pattern in patterns:
+        loose = re.compile(without_look_around(pattern.pattern))
+        for text in texts:
+            assert not pattern.search(text) or loose.search(text), (pattern, text)

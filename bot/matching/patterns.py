@@ -6,7 +6,8 @@ largest parts of answering it. RE2 (google-re2) compiles a whole set of patterns
 automaton that reads the text once, in about 2 µs, and never backtracks: its time grows with
 the text alone, whatever a curator writes and whatever a message contains. RE2 has no
 look-around (`(?!...)`, `(?<!...)`) and reads `{,n}` literally, so the few patterns that need
-Python's meaning are searched with `re`, as they always were.
+Python's meaning are searched with `re`, as they always were, but only in a text where RE2 has
+found the pattern without its look-arounds (which matches wherever the pattern does).
 """
 
 from __future__ import annotations
@@ -30,6 +31,39 @@ _UPPER_BOUND_ONLY = re.compile(r"(?<!\\)\{,")
 
 # A gap in a pattern: any text repeated (".*", ".+", ".{0,20}") or a repeated group ("( \w+){0,6}").
 _GAP = re.compile(r"[.)][*+{]")
+# Where a look-around group opens: "(?=", "(?!", "(?<=", "(?<!".
+_LOOK_AROUND = re.compile(r"\(\?<?[=!]")
+
+
+def without_look_around(text: str) -> str:
+    """A pattern with its look-around groups left out. It matches wherever the pattern does
+    (a look-around only ever narrows a match), so where it finds nothing the pattern cannot
+    match either: RE2 can rule a text out before Python's `re` reads it."""
+    kept, start = [], 0
+    while (found := _LOOK_AROUND.search(text, start)) is not None:
+        before = text[: found.start()]
+        if (len(before) - len(before.rstrip("\\"))) % 2:  # "\(?!": a literal bracket
+            kept.append(text[start : found.end()])
+            start = found.end()
+            continue
+        kept.append(text[start : found.start()])
+        depth, position = 1, found.end()
+        while position < len(text) and depth:
+            char = text[position]
+            if char == "\\":
+                position += 1  # the escaped character is skipped with it
+            elif char == "[":  # a class: brackets inside it do not nest
+                position += 1
+                while position < len(text) and text[position] != "]":
+                    position += 2 if text[position] == "\\" else 1
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+            position += 1
+        start = position
+    kept.append(text[start:])
+    return "".join(kept)
 
 
 def _compiled_set(patterns: Sequence[str]) -> re2.Set:
@@ -78,11 +112,19 @@ class PatternGroups:
         # time a message's words are read (the subjects' patterns: 12 to 6 us a message).
         automata: tuple[list[str], list[str]] = ([], [])
         group_of: tuple[list[int], list[int]] = ([], [])  # by each automaton's pattern number
-        left_to_re: dict[int, list[str]] = {}
+        # Patterns RE2 cannot read, in group order: each with the number of its look-around-free
+        # relaxation in the `relaxed` automaton (None when RE2 cannot read that either).
+        self._with_re: list[tuple[int, re.Pattern[str], int | None]] = []
+        relaxed: list[str] = []
         for group, patterns in enumerate(groups):
             for pattern in patterns:
                 if _in_re2(pattern.pattern, _OPTIONS) is None:
-                    left_to_re.setdefault(group, []).append(pattern.pattern)
+                    loose = without_look_around(pattern.pattern)
+                    number = None
+                    if _in_re2(loose, _OPTIONS) is not None:
+                        number = len(relaxed)
+                        relaxed.append(loose)
+                    self._with_re.append((group, pattern, number))
                     continue
                 gapped = bool(_GAP.search(pattern.pattern))
                 automata[gapped].append(pattern.pattern)
@@ -92,11 +134,9 @@ class PatternGroups:
             for texts, groups_of in zip(automata, group_of, strict=True)
             if texts
         ]
-        # Each group's look-around patterns as one alternation, searched in group order.
-        self._with_re = [
-            (group, re.compile("|".join(f"(?:{text})" for text in texts)))
-            for group, texts in sorted(left_to_re.items())
-        ]
+        # Python's `re` reads a text for a look-around pattern only when RE2 found the
+        # pattern's relaxation in it: most texts are ruled out in the one pass of RE2.
+        self._relaxed = _compiled_set(relaxed) if relaxed else None
 
     def first(self, normalized: str) -> int | None:
         """The number of the first group with a pattern found in the text; None if none is."""
@@ -108,9 +148,14 @@ class PatternGroups:
             ),
             default=None,
         )
-        for group, pattern in self._with_re:
+        if not self._with_re:
+            return first
+        possible = frozenset(self._relaxed.Match(normalized) or ()) if self._relaxed else ()
+        for group, pattern, relaxed in self._with_re:
             if first is not None and group >= first:
                 break  # an earlier group already matched
+            if relaxed is not None and relaxed not in possible:
+                continue  # its relaxation is not in the text: neither is it
             if pattern.search(normalized):
                 return group
         return first
