@@ -74,7 +74,6 @@ _FOLLOW_UP = re.compile(r"(?:and|or|also|plus|what about|how about)\b", re.IGNOR
 _CHOICE_FOLLOW_UP = re.compile(
     r"(?:is|was|would|will|should)\s+(?:it|that|this)\b[^?]*\bor\b", re.IGNORECASE
 )
-_CHOICE_FOLLOW_UP_WORDS = 12
 # "who is the pm on the globex migration? is it <@U0ABC123>?", "which role generates revenue?
 # just one of them?": a guess at the answer to the question before it (a person, a role, or
 # how many of the roles)
@@ -85,18 +84,25 @@ _GUESS_FOLLOW_UP = re.compile(
     r"(?:\s+(?:then|maybe|perhaps|or not|or both))?\s*\?*\s*$",
     re.IGNORECASE,
 )
-# "who should be writing the project plan for the Kestrel migration?" asks which role ought to
-# do it, the project only its setting ("who should i ask about Kestrel?" asks for a person).
-_ASKS_FOR_A_ROLE = re.compile(
-    r"\b(?:should|supposed to|meant to|expected to)\b(?! i\b)", re.IGNORECASE
-)
 # "... whose job is it to bring in money? is the answer cs or pm?", "our wiki or somewhere
 # else?": a short sentence offering options, no question word of its own, after a question
 _OPTIONS_FOLLOW_UP = re.compile(
     r"(?!.*\b(?:who|whos|what|whats|which|how|why|when|where|whose)\b)[^?]*\bor\b",
     re.IGNORECASE,
 )
-_OPTIONS_FOLLOW_UP_WORDS = 8
+# Each way a sentence continues the question before it, with the most words it may have
+# (None: any number).
+_CONTINUATIONS: tuple[tuple[re.Pattern[str], int | None], ...] = (
+    (_FOLLOW_UP, None),
+    (_GUESS_FOLLOW_UP, None),
+    (_OPTIONS_FOLLOW_UP, 8),
+    (_CHOICE_FOLLOW_UP, 12),
+)
+# "who should be writing the project plan for the Kestrel migration?" asks which role ought to
+# do it, the project only its setting ("who should i ask about Kestrel?" asks for a person).
+_ASKS_FOR_A_ROLE = re.compile(
+    r"\b(?:should|supposed to|meant to|expected to)\b(?! i\b)", re.IGNORECASE
+)
 # Clauses of a sentence end at a comma, a semicolon or a colon.
 _CLAUSE_BREAK = re.compile(r"[,;:]")
 _BOTH_ROLES = frozenset(ROLES)
@@ -104,19 +110,13 @@ _BOTH_ROLES = frozenset(ROLES)
 
 def _continues(sentence: str) -> bool:
     """Whether an asking sentence only continues the question before it ("and the CSM?",
-    "monthly?")."""
-    return (
-        bool(_FOLLOW_UP.match(sentence))
-        or " " not in sentence
-        or bool(_GUESS_FOLLOW_UP.match(sentence))
-        or (
-            bool(_OPTIONS_FOLLOW_UP.match(sentence))
-            and len(sentence.split()) <= _OPTIONS_FOLLOW_UP_WORDS
-        )
-        or (
-            bool(_CHOICE_FOLLOW_UP.match(sentence))
-            and len(sentence.split()) <= _CHOICE_FOLLOW_UP_WORDS
-        )
+    "monthly?", "is it <@U0ABC123>?", "is the answer cs or pm?")."""
+    if " " not in sentence:
+        return True
+    words = len(sentence.split())
+    return any(
+        pattern.match(sentence) and (most is None or words <= most)
+        for pattern, most in _CONTINUATIONS
     )
 
 
@@ -446,8 +446,7 @@ class Matcher:
         friendly face the client trusts and checks in with regularly", "budget overrun -> ?")."""
         if not ranked or self.documents[ranked[0][0]].kind != DUTY:
             return False
-        score = ranked[0][1]
-        documents = self.documents
+        documents, score = self.documents, ranked[0][1]
         best_entry = next(
             (entry for position, entry in ranked if documents[position].kind == ENTRY), 0.0
         )
@@ -456,8 +455,7 @@ class Matcher:
             or score - best_entry < self.tuning.described_duty_lead
         ):
             return False
-        vocabulary, normalize = self.analyzer.vocabulary, self.analyzer.normalize
-        return not any(vocabulary.opens_question(normalize(part)) for part in parts)
+        return not any(self.analyzer.opens_question(part) for part in parts)
 
     def _best_duty_score(self, ranked: list[tuple[int, float]]) -> float:
         documents = self.documents
@@ -479,9 +477,7 @@ class Matcher:
         if len(parts) < 2 or not asking:
             return None
         start = end = asking[-1]
-        while end + 1 < len(parts) and self.analyzer.vocabulary.opens_question(
-            self.analyzer.normalize(parts[end + 1])
-        ):
+        while end + 1 < len(parts) and self.analyzer.opens_question(parts[end + 1]):
             end += 1
         if len(asking) > 1 and _continues(parts[start]):
             position = len(asking) - 2
@@ -504,24 +500,24 @@ class Matcher:
         question mark that does not open as a question may only detail one opened a sentence
         or two before it without a question mark ("who leads the cross-functional team during
         a project - eng, design, support, etc?"). `start` itself when there is none."""
-        vocabulary, normalize = self.analyzer.vocabulary, self.analyzer.normalize
-        if vocabulary.opens_question(normalize(parts[start])):
+        opens_question, asks_who = self.analyzer.opens_question, self.analyzer.asks_who
+        if opens_question(parts[start]):
             # "who plans the activities — which tasks happen in what order?": a question that
             # does not ask who may only spell out the who-question just before it
             before = start - 1
             if (
                 before >= 0
                 and "?" not in parts[before]
-                and vocabulary.opens_question(normalize(parts[before]))
-                and self.analyzer.asks_who(self._read(parts[before]))
-                and not self.analyzer.asks_who(self._read(parts[start]))
+                and opens_question(parts[before])
+                and asks_who(self._read(parts[before]))
+                and not asks_who(self._read(parts[start]))
             ):
                 return before
             return start
         for before in range(start - 1, max(start - 1 - self.tuning.detail_sentences, -1), -1):
             if "?" in parts[before]:
                 break
-            if vocabulary.opens_question(normalize(parts[before])):
+            if opens_question(parts[before]):
                 return before
         return start
 

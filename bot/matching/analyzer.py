@@ -71,6 +71,11 @@ class Analyzer:
         """Whether a term is a function word (weighs little, finds no candidates)."""
         return term in self.stopwords
 
+    def opens_question(self, sentence: str) -> bool:
+        """Whether a sentence, as typed, opens as a question does (see
+        Vocabulary.opens_question)."""
+        return self.vocabulary.opens_question(self.normalize(sentence))
+
     def asks_who(self, words: list[str]) -> str | None:
         """How the question asks which role owns something (see Vocabulary.asks_who)."""
         return self.vocabulary.asks_who(self.vocabulary.collapse(" ".join(words)))
