@@ -24,7 +24,7 @@ from bot.matching.meaning import MeaningIndex, WordVectors
 from bot.matching.names import ProperNames
 from bot.matching.patterns import PatternGroups
 from bot.matching.scoring import Scorer, by_score, rank_duties_by_meaning
-from bot.matching.speller import Speller
+from bot.matching.speller import Speller, english_words
 from bot.matching.tuning import DEFAULT_TUNING, Tuning
 from bot.vocabulary import ASKS_WHO, ASKS_YES_NO, ROLES
 
@@ -141,6 +141,7 @@ class Matcher:
             self.index.surface_words | knowledge.vocabulary.synonym_words,
             tuning,
             dictionary=word_vectors.dictionary,
+            english=english_words(),
         )
         self.scorer = Scorer(self.index, tuning)
         # Duties' example questions as vectors: which duty a question means, beyond its words.

@@ -187,6 +187,34 @@ def test_real_words_are_not_taken_for_typos(vectors):
     assert speller.correction("managr") == "manager"
 
 
+def test_english_words_are_read_only_as_forms_of_themselves(vectors):
+    from bot.matching.speller import Speller, english_words
+
+    known = ["project", "attrition", "timeline", "manager", "motivated", "customise", "kickoff"]
+    plain = Speller(known, DEFAULT_TUNING, dictionary=vectors.dictionary)
+    speller = Speller(known, DEFAULT_TUNING, dictionary=vectors.dictionary, english=english_words())
+    for word, other_word in [
+        ("projector", "project"),
+        ("attribution", "attrition"),
+        ("timezone", "timeline"),
+    ]:
+        # The model's vocabulary lacks these words: only the English list knows them.
+        assert plain.correction(word) == other_word
+        assert speller.correction(word) == word
+    # A dropped letter, a plural, the other -ise/-ize spelling and a prefixed root still read
+    # as the known word, and typos that are no words are still corrected.
+    assert speller.correction("manger") == "manager"
+    assert speller.correction("kickoffs") == "kickoff"
+    assert speller.correction("customize") == "customise"
+    assert speller.correction("demotivated") == "motivated"
+    assert speller.correction("projct") == "project"
+
+
+def test_a_projector_is_not_a_project(matcher):
+    match = matcher.match("the projector in the kickoff room is dead again, who do i ping in IT?")
+    assert match.id is None
+
+
 def test_credit_for_word_of_mouth_is_not_about_certifications(matcher):
     match = matcher.match(
         "We get a lot of new business from referrals. Which role is credited with that?"

@@ -2,32 +2,69 @@
 
 In the spirit of pyspellchecker: a set of known words and `correction`. A word is
 corrected only to a known word a plausible typo away, never to another real word that merely
-looks alike ("master" is not "matter"). A word of the language (`dictionary`) is never taken for
-a typo at all: "credited" is not a misspelt "accredited", though it is two letters away.
+looks alike ("master" is not "matter"). A word of the model's vocabulary (`dictionary`) is never
+taken for a typo at all: "credited" is not a misspelt "accredited", though it is two letters
+away. Any other English word (`english`, `english_words()`) is corrected only to a form of
+itself: "projector" is not "project", "attribution" not "attrition", but "manger" is "manager"
+and "demotivated" reads as "motivated".
 """
 
 from __future__ import annotations
 
+import gzip
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
+from importlib import resources
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
 from bot.matching.tuning import Tuning
 
+ENGLISH_WORDS_FILE = "english_words.txt.gz"
+# A prefix that leaves the word's root to match on ("demotivated", "rethinking", "unblocked"),
+# when at least five letters follow it.
+_PREFIX = re.compile(r"(?:re|un|de|dis|mis|over|under)(?=[a-z]{5})")
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The package's English words (made by `tools/english_words.py`), read once per process."""
+    with resources.files(__package__).joinpath(ENGLISH_WORDS_FILE).open("rb") as file:
+        return frozenset(gzip.decompress(file.read()).decode("ascii").split("\n"))
+
+
+def is_form_of(word: str, known: str) -> bool:
+    """Whether the English word `word` may be read as the known word `known`: the same word
+    with a letter dropped ("manger", a common typo that is also a word), the other of
+    singular and plural ("kickoffs"), the other spelling of -ise/-ize ("optimize"), or the
+    root after a prefix ("demotivated": "motivated")."""
+    if len(known) == len(word) + 1 and Indel.distance(word, known) == 1:
+        return True
+    if word.rstrip("s") == known.rstrip("s") or word.replace("z", "s") == known.replace("z", "s"):
+        return True
+    prefix = _PREFIX.match(word)
+    return prefix is not None and Indel.distance(word[prefix.end() :], known) <= 2
+
 
 class Speller:
     """Corrects misspelt words to the closest known word; results are cached."""
 
     def __init__(
-        self, words: Iterable[str], tuning: Tuning, dictionary: frozenset[str] = frozenset()
+        self,
+        words: Iterable[str],
+        tuning: Tuning,
+        dictionary: frozenset[str] = frozenset(),
+        english: frozenset[str] = frozenset(),
     ) -> None:
-        """`words` are the knowledge base's own; `dictionary` is real words left as they are."""
+        """`words` are the knowledge base's own; `dictionary` is real words left as they are;
+        `english` is real words corrected only to a form of themselves (`is_form_of`)."""
         self.tuning = tuning
         self._known = frozenset(words)
         self._dictionary = dictionary
+        self._english = english
         # Candidates are looked up among words of about the same length (two edits change a
         # length by two at most) that keep the first or the last letter (a typo rarely changes
         # both ends at once): the search stays small, on the first pass after start too.
@@ -66,7 +103,10 @@ class Speller:
         )
         if found is None:
             return word
-        return found[0] if self.plausible_typo(word, found[0]) else word
+        known = found[0]
+        if word in self._english and not is_form_of(word, known):
+            return word
+        return known if self.plausible_typo(word, known) else word
 
     def plausible_typo(self, word: str, known: str) -> bool:
         """Whether `word` is a likely misspelling of `known` rather than another real word.
