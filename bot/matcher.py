@@ -63,12 +63,15 @@ class Match:
         return self.subject.id if self.subject and self.subject.reply else None
 
 
-# A sentence opening like this continues the question before it: "... at the start? and the CSM?"
+# A sentence opening like this continues the question before it: "... at the start? and the CSM?",
+# or says it again in other words: "what is a CSM? like, what is the role, in plain words?"
 # A message this short that only points back ("who owns that?") has nothing to point at; a
 # longer one that matches the same patterns is a question in itself ("whose job is it to
 # retain customers?").
 _POINTER_WORDS = 4
-_FOLLOW_UP = re.compile(r"(?:and|or|also|plus|what about|how about)\b", re.IGNORECASE)
+_FOLLOW_UP = re.compile(
+    r"(?:and|or|also|plus|what about|how about|like|i mean|as in|in other words)\b", re.IGNORECASE
+)
 # "who does the budget estimate? is it finance or the project person?": the choice offered
 # for the question before it
 _CHOICE_FOLLOW_UP = re.compile(

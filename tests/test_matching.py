@@ -210,6 +210,23 @@ def test_not_covered_wording_is_declined_by_its_subject(
     assert (match.id, match.subject and match.subject.id) == (None, subject)
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "I keep seeing CSM in documents. What exactly is a Customer Success Manager? Like, "
+            "what is the role, in plain words? Thanks!",
+            "csm-role",
+        ),
+        ("what does a pm do all day? i mean, what is the job really?", "pm-responsibilities"),
+    ],
+)
+def test_a_question_said_again_in_other_words_keeps_the_role_it_named(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    assert matcher.match(question).id == expected
+
+
 def test_what_a_role_is_here_is_the_role_not_someone_in_particular(matcher: Matcher) -> None:
     assert matcher.match("what is a csm here, in simple words").id == "csm-role"
 
