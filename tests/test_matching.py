@@ -227,6 +227,20 @@ def test_a_question_said_again_in_other_words_keeps_the_role_it_named(
     assert matcher.match(question).id == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        ("true or false: the pm owns customer training", "csm"),
+        ("T/F: csms are measured on client renewals", "pm"),
+        ("multiple choice: cross-sells are a goal for... a) csm b) pm c) both", "pm"),
+    ],
+)
+def test_a_quiz_question_about_a_role_is_answered_with_the_owner(
+    matcher: Matcher, question: str, owner: str
+) -> None:
+    assert matcher.match(question).owner == owner
+
+
 def test_what_a_role_is_here_is_the_role_not_someone_in_particular(matcher: Matcher) -> None:
     assert matcher.match("what is a csm here, in simple words").id == "csm-role"
 
