@@ -1,9 +1,11 @@
-"""Make `bot/matching/english_words.txt.gz`, the English words the speller never takes for typos.
+"""Make `bot/matching/english_words.txt.gz`: English words, which the speller corrects only to a
+form of themselves (a real word is not a typo of another).
 
-The words of pyspellchecker's English frequency list (MIT; built from subtitles and cleaned of
-common misspellings), one per line, lower case a-z only (the matcher's normalised words). Not
-needed to run or test the bot: only to remake the file. Needs pyspellchecker, which is not a
-project dependency:
+The words of pyspellchecker's English word-frequency list (pyspellchecker is MIT-licensed; its
+list was built from the OpenSubtitles corpus, P. Lison and J. Tiedemann, LREC 2016, and cleaned
+of misspellings and low-count terms), one per line, lower case a-z only (the matcher's
+normalised words). Not needed to run or test the bot: only to remake the file. Needs
+pyspellchecker, which is not a project dependency:
 
     pip install pyspellchecker && python tools/english_words.py
 """
