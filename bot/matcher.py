@@ -18,7 +18,7 @@ import numpy as np
 
 from bot.knowledge import Duty, Entry, KnowledgeBase, Subject
 from bot.matching.analyzer import Analyzer, quoted, sentences
-from bot.matching.decision import Decision, decide
+from bot.matching.decision import Decision, best_of_kind, decide
 from bot.matching.index import DUTY, ENTRY, SUBJECT, Index, documents_of
 from bot.matching.meaning import MeaningIndex, WordVectors
 from bot.matching.names import ProperNames
@@ -328,7 +328,7 @@ class Matcher:
             ranked = by_score(scores)
         if not asks_who and self._describes_a_duty(parts, ranked):
             asks_who = ASKS_WHO
-        if asks_who or self._best_duty_score(ranked) >= self.tuning.duty_without_who:
+        if asks_who or self._best_score(ranked, DUTY) >= self.tuning.duty_without_who:
             # Only then can a duty answer: meaning is not computed for nothing.
             ranked = rank_duties_by_meaning(
                 scores,
@@ -450,20 +450,18 @@ class Matcher:
         friendly face the client trusts and checks in with regularly", "budget overrun -> ?")."""
         if not ranked or self.documents[ranked[0][0]].kind != DUTY:
             return False
-        documents, score = self.documents, ranked[0][1]
-        best_entry = next(
-            (entry for position, entry in ranked if documents[position].kind == ENTRY), 0.0
-        )
+        score = ranked[0][1]
         if (
             score < self.tuning.described_duty
-            or score - best_entry < self.tuning.described_duty_lead
+            or score - self._best_score(ranked, ENTRY) < self.tuning.described_duty_lead
         ):
             return False
         return not any(self.analyzer.opens_question(part) for part in parts)
 
-    def _best_duty_score(self, ranked: list[tuple[int, float]]) -> float:
-        documents = self.documents
-        return next((score for position, score in ranked if documents[position].kind == DUTY), 0.0)
+    def _best_score(self, ranked: list[tuple[int, float]], kind: str) -> float:
+        """The score of the best-ranked document of a kind, 0 when the ranking has none."""
+        best = best_of_kind(ranked, self.documents, kind)
+        return best[1] if best else 0.0
 
     def _asking_sentence(self, parts: Sequence[str]) -> str | None:
         """The sentences that ask, as typed, when context comes before them; else None

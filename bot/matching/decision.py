@@ -58,7 +58,7 @@ def decide(
     if ranked and documents[ranked[0][0]].kind == SUBJECT and ranked[0][1] >= tuning.threshold:
         return Decision(None, ranked[0][0], round(ranked[0][1], 1))
     if asks_who:
-        duty = _best_of_kind(ranked, documents, DUTY)
+        duty = best_of_kind(ranked, documents, DUTY)
         margin = tuning.who_margin if asks_who == ASKS_WHO else tuning.yes_no_margin
         if asks_who == ASKS_WHO and names_both_roles and best_score < tuning.roles_entry_fit:
             margin = tuning.who_margin_both_roles
@@ -113,9 +113,11 @@ def _answer(
     )
 
 
-def _best_of_kind(
+def best_of_kind(
     ranked: list[tuple[int, float]], documents: list[Document], kind: str
 ) -> tuple[int, float] | None:
+    """The best-ranked document of a kind (DUTY, ENTRY, SUBJECT), as (position, score), or
+    None when the ranking has none."""
     return next(
         ((position, score) for position, score in ranked if documents[position].kind == kind), None
     )
