@@ -148,8 +148,8 @@ class PatternGroups:
             ),
             default=None,
         )
-        if not self._with_re:
-            return first
+        if not self._with_re or (first is not None and first <= self._with_re[0][0]):
+            return first  # no look-around pattern comes before the group already found
         possible = frozenset(self._relaxed.Match(normalized) or ()) if self._relaxed else ()
         for group, pattern, relaxed in self._with_re:
             if first is not None and group >= first:
