@@ -112,6 +112,20 @@ def test_typos(matcher: Matcher, question: str, expected: str) -> None:
     assert matcher.match(question).id == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # speech-to-text spells the roles' letters out and splits words
+        ("so what does a sea ess em do exactly", "csm-role"),
+        ("whats the job of a pee em question mark", "pm-role"),
+        ("what does a c s m do all day", "csm-responsibilities"),
+        ("what skills does a project man ager need", "pm-skills"),
+    ],
+)
+def test_dictated_role_names(matcher: Matcher, question: str, expected: str) -> None:
+    assert matcher.match(question).id == expected
+
+
 def test_a_wise_suffix_only_says_what_is_asked_about(matcher: Matcher) -> None:
     # "responsibilities wise" asks about responsibilities; "wise" itself named the two entries
     # whose examples say "timeline wise" and "goal-wise".
