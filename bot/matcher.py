@@ -309,9 +309,10 @@ class Matcher:
         subject_words, subject_terms = words, asked_terms
         opening = None if focus or pointing_back else self._opening_question(parts)
         opening_words = self._read(opening) if opening else []
-        if opening and not asks_who:
+        if opening and (not asks_who or self._followed_by_context(question, opening)):
             # "what are each role's goals? setting our team's objectives": the question is
-            # scored alone too. (A who-question is not: its owner is read from the whole.)
+            # scored alone too. (A who-question only when a story follows it: otherwise its
+            # owner is read from the whole, the words after it detailing the task.)
             readings.append(self.analyzer.terms(opening_words))
         who_clause = self._who_clause(asking if focus else question) if asks_who else None
         if who_clause:
@@ -609,6 +610,12 @@ class Matcher:
             return False
         content = sum(not self.analyzer.is_stopword(term) for term in terms)
         return content >= self.tuning.unmarked_question_terms or self._names_a_task_after_who(words)
+
+    def _followed_by_context(self, question: str, opening: str) -> bool:
+        """Whether at least `context_after_opening` words follow a message's opening question
+        (`opening`, its first sentences as typed)."""
+        words_after = len(question.split()) - len(opening.split())
+        return words_after >= self.tuning.context_after_opening
 
     def _opening_question(self, parts: Sequence[str]) -> str | None:
         """The question the message opens with, when it is its only question and more

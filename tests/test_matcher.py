@@ -133,6 +133,34 @@ def test_a_wise_suffix_only_says_what_is_asked_about(matcher: Matcher) -> None:
     assert match.id == "pm-responsibilities"
 
 
+@pytest.mark.parametrize(
+    ("question", "owner"),
+    [
+        (
+            "whose job is it to steer a team from different departments toward one goal? i'm the"
+            " csm on a large account and in every meeting people look to me to drive things,"
+            " which feels odd",
+            "pm",
+        ),
+        (
+            "who reaches out when a customer stops logging in? one of my accounts went from daily"
+            " use to nothing over three weeks and no one on our side said a word",
+            "csm",
+        ),
+        (
+            "which role owns the deep dive into what a customer actually needs? i got handed a"
+            " vague request from a client and i honestly have no idea who should pick it up first",
+            "csm",
+        ),
+    ],
+)
+def test_a_who_question_opening_a_story_is_read_alone_too(
+    matcher: Matcher, question: str, owner: str
+) -> None:
+    # The story after the question dilutes its words; the question alone names the task.
+    assert matcher.match(question).owner == owner
+
+
 def test_nobody_is_a_function_word_not_a_topic(matcher: Matcher) -> None:
     # "nobody" was rare in the knowledge base, so it pulled this to clearing up misconceptions.
     match = matcher.match(

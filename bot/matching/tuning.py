@@ -80,6 +80,11 @@ class Tuning:
     # alone too only when its other content words weigh at least this much (term weights run
     # from 0 to 1): "who identifies risks and plans how to mitigate them?" names a task itself.
     own_task_weight: float = 1.5
+    # A message opening with its only question ("who leads a mixed team toward one goal?") is
+    # scored on that question alone too when at least this many words of context follow it
+    # ("asking because people keep looking at me in meetings ..."), also when it asks who; a
+    # short tail ("the full list", "asking for our bonus plan") is part of the question.
+    context_after_opening: int = 10
 
     # --- the three signals ----------------------------------------------------------------------
     question_weight: float = 0.5
