@@ -735,6 +735,19 @@ def test_translating_into_a_language_is_unrelated_translating_goals_is_not(
     assert explain.owner == "csm"
 
 
+def test_slack_emoji_are_unrelated_a_poll_voted_with_them_is_not(matcher: Matcher) -> None:
+    for request in (
+        "how do i upload a custom emoji to our workspace",
+        "the :shipit: emoji got removed, who can add it back?",
+    ):
+        match = matcher.match(request)
+        assert (match.id, match.not_covered) == (None, None), request
+    poll = matcher.match(
+        "quick poll, vote with emoji: who runs customer onboarding? :one: csm :two: pm"
+    )
+    assert poll.owner == "csm"
+
+
 def test_nps_itself_is_not_covered_the_customers_behind_it_are(matcher: Matcher) -> None:
     for question in ("what's a good nps target for a b2b cs team", "how is nps calculated"):
         assert matcher.match(question).not_covered == "work-arrangements", question
