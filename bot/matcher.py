@@ -161,6 +161,7 @@ class Matcher:
             self.index.covered_words | knowledge.vocabulary.synonym_words,
             knowledge.vocabulary.everyday_names,
             self.speller,
+            names_a_role=self._names_a_role,
         )
         self._duties = {duty.id: duty for duty in knowledge.duties}
         # For each entry, which of the meaning index's duties are its own (their topic is it).
@@ -675,13 +676,23 @@ class Matcher:
         names. With no clause asking on its own, the whole text counts. Capitalised words of
         the asker's introduction ("Solutions Engineer here") name no one."""
 
+        roles_offered = False
+
         def names(part: str) -> list[str]:
-            return [name for name in self.proper_names.find(part) if name.lower() not in introduced]
+            found = self.proper_names.find(part, roles_offered=roles_offered)
+            return [name for name in found if name.lower() not in introduced]
 
         parts = [clause for part in sentences(text) for clause in part.split(",")]
         named = [part for part in parts if names(part)]
         if not named:
             return False  # the usual case, decided without reading any sentence twice
+        if _BOTH_ROLES.issubset(self.analyzer.terms(self._read(text))):
+            # "which role should handle renewals, the csm (Mo) or the pm (Bex)?": the names
+            # only say who holds each role offered
+            roles_offered = True
+            named = [part for part in parts if names(part)]
+            if not named:
+                return False
         # The last clause that asks who, read from the end: the ones before it need no reading.
         last_asking = next(
             (part for part in reversed(parts) if self.analyzer.asks_who(self._read(part))), None
@@ -689,6 +700,10 @@ class Matcher:
         if last_asking is not None and _ASKS_FOR_A_ROLE.search(last_asking):
             return False
         return last_asking in named if last_asking is not None else True
+
+    def _names_a_role(self, words: str) -> bool:
+        """Whether a few words as typed name a role ("the csm", "our proj mgr")."""
+        return any(term in ROLES for term in self.analyzer.terms(self._read(words)))
 
     def _to_match(self, question: str, normalized: str, decision: Decision) -> Match:
         knowledge = self.knowledge

@@ -65,6 +65,9 @@ def test_a_strict_threshold_still_offers_the_closest_entry(knowledge: KnowledgeB
         "what's our pm team working on",
         "who is my new csm",
         "heard the Initech renewal is at risk :warning: who is working that account right now",
+        # A name labelling a role does not make a question about that person general.
+        "who is covering for Priya (our pm) while she's out?",
+        "is Raj (pm) or Dana (csm) on the Acme call today?",
     ],
 )
 def test_someone_in_particular_at_our_company_is_not_covered(
@@ -90,6 +93,9 @@ def test_someone_in_particular_at_our_company_is_not_covered(
             "relationship, csm or pm",
             "csm",
         ),
+        # Names that only say who holds each role offered ("the csm (Mo) or the pm (Bex)").
+        ("who should build the project budget, the csm (Ana) or the pm (Ben)?", "pm"),
+        ("Leah (csm) or Victor (pm): who runs onboarding for a new customer?", "csm"),
         # ... or in an earlier sentence that also says "who": the last one asks.
         (
             "Initech signed last week and everyone asks who is doing what. who runs the "

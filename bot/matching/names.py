@@ -10,6 +10,7 @@ the speller cannot turn into one, and that the vocabulary does not list as an ev
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.matching.analyzer import sentences
 from bot.matching.speller import Speller
@@ -26,26 +27,51 @@ _USER_MENTION = re.compile(
     re.IGNORECASE,
 )
 _MENTIONED = "Mentioned"
+# Where a name labels the person holding a role, the words that may name the role: "Leah
+# (csm)", "the csm (Mo)", "Dana's a csm", "Sara is our pm", "a csm like Hana".
+_WORD = r"[\w'\N{RIGHT SINGLE QUOTATION MARK}]+"
+_LABELLED = (
+    re.compile(r"\b(?P<name>[A-Z][a-z]+) \((?P<role>[^()]{1,30})\)"),
+    re.compile(rf"(?P<role>(?:{_WORD} ){{0,3}}{_WORD}) \((?P<name>[A-Z][a-z]+)\)"),
+    re.compile(
+        r"\b(?P<name>[A-Z][a-z]+)(?:'s|\N{RIGHT SINGLE QUOTATION MARK}s| is) (?:a|an|our|the) "
+        rf"(?P<role>(?:{_WORD} ){{0,2}}{_WORD})"
+    ),
+    re.compile(rf"(?P<role>(?:{_WORD} ){{0,3}}{_WORD}) like (?P<name>[A-Z][a-z]+)\b"),
+)
 
 
 class ProperNames:
     """Finds the names in a question that the knowledge base does not know."""
 
-    def __init__(self, known: frozenset[str], everyday: frozenset[str], speller: Speller) -> None:
+    def __init__(
+        self,
+        known: frozenset[str],
+        everyday: frozenset[str],
+        speller: Speller,
+        names_a_role: Callable[[str], bool] = lambda words: False,
+    ) -> None:
+        """`names_a_role(words)`: whether a few words as typed name a role ("our csm")."""
         self.known = known
         self.everyday = everyday
         self.speller = speller
+        self.names_a_role = names_a_role
 
-    def find(self, text: str) -> list[str]:
-        """The unknown names in `text`, as typed, in order."""
+    def find(self, text: str, *, roles_offered: bool = False) -> list[str]:
+        """The unknown names in `text`, as typed, in order. With `roles_offered` (the message
+        offers both roles as the choice), a name labelling who holds a role is left out: "the
+        csm (Mo) or the pm (Bex)?" asks which role, whoever holds it."""
         text = _USER_MENTION.sub(rf"\1{_MENTIONED}", text)
         if text == text.lower():
             return []  # no capital, no name: most messages are typed in lower case
         names = []
         for sentence in sentences(strip_slack_markup(text)):
+            labels = self._role_labels(sentence) if roles_offered else frozenset()
             for found in _CAPITALISED.finditer(sentence):
                 if not sentence[: found.start()].strip():
                     continue  # a sentence's first word is capitalised whatever it is
+                if found.group() in labels:
+                    continue
                 if found.group() == _MENTIONED:
                     names.append(found.group())
                     continue
@@ -56,3 +82,12 @@ class ProperNames:
                     continue  # a typo of a known word ("Onbaording")
                 names.append(found.group())
         return names
+
+    def _role_labels(self, sentence: str) -> frozenset[str]:
+        """The names in a sentence that label who holds a role ("Leah (csm)", "our pm (Bex)")."""
+        return frozenset(
+            found["name"]
+            for pattern in _LABELLED
+            for found in pattern.finditer(sentence)
+            if self.names_a_role(found["role"])
+        )
