@@ -871,6 +871,14 @@ def test_ways_of_asking_who_read_in_their_context(
     assert (match.owner, match.duty and match.duty.id) == (owner, duty)
 
 
+def test_how_to_answer_points_back_at_the_question_put_before(matcher: Matcher) -> None:
+    match = matcher.match(
+        "in my 1:1 my director asked who should be tracking the project's progress. what do i "
+        "tell him?"
+    )
+    assert (match.owner, match.duty and match.duty.id) == ("pm", "progress-tracking")
+
+
 def test_fair_or_not_points_back_at_what_was_told(matcher: Matcher) -> None:
     unrelated = matcher.match(
         "our office fantasy football league needs a trade ruling, i'm offering a WR for a RB "
