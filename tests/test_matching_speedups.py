@@ -12,6 +12,7 @@ from bot.evaluation import load_cases
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
 from bot.matching.patterns import AnyPattern, PatternGroups, substituting, without_look_around
+from bot.matching.scoring import largest
 from bot.matching.tuning import DEFAULT_TUNING
 from bot.normalize import clean
 from bot.vocabulary import PhraseReplacer
@@ -140,6 +141,21 @@ def test_choosing_among_all_questions_or_those_sharing_a_term_gives_the_same_ans
     assert len(among_all.index.questions) <= DEFAULT_TUNING.all_questions_up_to
     for case in load_cases(DATA / "dev.yaml")[::40]:
         assert among_all.match(case.question) == among_sharing.match(case.question), case.question
+
+
+@pytest.mark.parametrize("size", [10, 179, 180, 1230, 5000])
+def test_largest_finds_the_largest_values_of_any_array(size: int) -> None:
+    rng = np.random.default_rng(size)
+    for values in (
+        rng.random(size),
+        np.round(rng.random(size), 1),  # many ties
+        np.zeros(size),
+        np.sort(rng.random(size)),
+    ):
+        count = min(30, size)
+        found = largest(values, count)
+        assert len(set(found.tolist())) == count
+        assert sorted(values[found]) == sorted(np.sort(values)[-count:])
 
 
 def test_substituting_replaces_what_python_would(knowledge: KnowledgeBase) -> None:
