@@ -231,6 +231,7 @@ def largest(values: np.ndarray, count: int) -> np.ndarray:
     -9%; the same answers).
     """
     if len(values) < 6 * count:
+        # every third value would give too small a sample to narrow anything by
         return np.argpartition(values, -count)[-count:]
     floor = np.partition(values[::3], -count)[-count]
     kept = np.flatnonzero(values >= floor)
