@@ -676,9 +676,7 @@ class Matcher:
         names. With no clause asking on its own, the whole text counts. Capitalised words of
         the asker's introduction ("Solutions Engineer here") name no one."""
 
-        roles_offered = False
-
-        def names(part: str) -> list[str]:
+        def names(part: str, roles_offered: bool = False) -> list[str]:
             found = self.proper_names.find(part, roles_offered=roles_offered)
             return [name for name in found if name.lower() not in introduced]
 
@@ -688,9 +686,9 @@ class Matcher:
             return False  # the usual case, decided without reading any sentence twice
         if _BOTH_ROLES.issubset(self.analyzer.terms(self._read(text))):
             # "which role should handle renewals, the csm (Mo) or the pm (Bex)?": the names
-            # only say who holds each role offered
-            roles_offered = True
-            named = [part for part in parts if names(part)]
+            # only say who holds each role offered (leaving them out can only drop names, so
+            # only the clauses already naming someone are read again)
+            named = [part for part in named if names(part, roles_offered=True)]
             if not named:
                 return False
         # The last clause that asks who, read from the end: the ones before it need no reading.

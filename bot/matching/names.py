@@ -49,7 +49,7 @@ class ProperNames:
         known: frozenset[str],
         everyday: frozenset[str],
         speller: Speller,
-        names_a_role: Callable[[str], bool] = lambda words: False,
+        names_a_role: Callable[[str], bool],
     ) -> None:
         """`names_a_role(words)`: whether a few words as typed name a role ("our csm")."""
         self.known = known
