@@ -692,6 +692,25 @@ def test_a_managers_two_roles_are_the_csm_and_the_pm(matcher: Matcher) -> None:
     assert (match.owner, match.duty and match.duty.topic) == ("csm", "csm-responsibilities")
 
 
+def test_the_hat_one_wears_asks_which_role(matcher: Matcher) -> None:
+    # "which hat" is the role one wears for a task; before it was read as a who-phrase these
+    # were declined.
+    for question, owner in (
+        ("which hat is supposed to be good at time management? i keep losing entire days", "pm"),
+        ("when im in our internal standup arguing for what a customer wants, which hat am i "
+         "wearing there", "csm"),
+    ):  # fmt: skip
+        assert matcher.match(question).owner == owner, question
+
+
+def test_a_timeframe_is_the_schedule(matcher: Matcher) -> None:
+    match = matcher.match(
+        "who makes sure the data migration project wraps up inside the agreed timeframe by end "
+        "of q3?"
+    )
+    assert (match.owner, match.id) == ("pm", "pm-responsibilities")
+
+
 def test_accountable_is_answerable_not_a_customer_account(matcher: Matcher) -> None:
     # Stemmed, "accountable" had read as "account" and matched customer-account duties.
     match = matcher.match(
