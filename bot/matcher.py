@@ -342,6 +342,7 @@ class Matcher:
             # "what even is a CSM? the recruiter said it's kinda sales": what follows an
             # opening question tells why it is asked; a subject named there is not asked about.
             subject_words, subject_terms = opening_words, self.analyzer.terms(opening_words)
+        names_both_roles = _BOTH_ROLES.issubset(readings[0])
         decision = decide(
             ranked,
             self.documents,
@@ -350,7 +351,15 @@ class Matcher:
                 subject_words, subject_terms, asking if focus else opening or question, asks_who
             ),
             tuning=self.tuning,
-            names_both_roles=_BOTH_ROLES.issubset(readings[0]),
+            names_both_roles=names_both_roles,
+            fit_without_roles=(
+                self._entry_fit_without_roles(readings)
+                if names_both_roles
+                and asks_who == ASKS_WHO
+                and ranked
+                and ranked[0][1] >= self.tuning.roles_entry_fit
+                else None
+            ),
         )
         return normalized, decision
 
@@ -459,6 +468,13 @@ class Matcher:
         ):
             return False
         return not any(self.analyzer.opens_question(part) for part in parts)
+
+    def _entry_fit_without_roles(self, readings: list[list[str]]) -> float:
+        """How well the best entry fits the readings of a question with the role words left
+        out: "which role matters more, csm or pm?" still fits the entry comparing the roles,
+        "kickoff mtg - cs or pm" only by the role words it offers as the choice."""
+        without = [[term for term in terms if term not in ROLES] for terms in readings]
+        return self._best_score(by_score(self._scores(*without)), ENTRY)
 
     def _best_score(self, ranked: list[tuple[int, float]], kind: str) -> float:
         """The score of the best-ranked document of a kind, 0 when the ranking has none."""

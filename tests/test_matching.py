@@ -692,6 +692,22 @@ def test_a_managers_two_roles_are_the_csm_and_the_pm(matcher: Matcher) -> None:
     assert (match.owner, match.duty and match.duty.topic) == ("csm", "csm-responsibilities")
 
 
+def test_roles_offered_as_the_choice_do_not_make_a_question_about_the_roles(
+    matcher: Matcher,
+) -> None:
+    # The role words fit the entry comparing the roles; without them, the task is what is
+    # asked about (these had answered "it depends on the company", the which-role duty).
+    for question, owner in (
+        ("is customer support a csm thing or a pm thing", "csm"),
+        ("the small basic project mgmt tasks while delivering value to customer base — done by "
+         "csm or pm?", "csm"),
+    ):  # fmt: skip
+        match = matcher.match(question)
+        assert (match.owner, match.id != "which-role") == (owner, True), question
+    about_the_roles = matcher.match("which role matters more, csm or pm?")
+    assert about_the_roles.id == "which-role"
+
+
 def test_the_hat_one_wears_asks_which_role(matcher: Matcher) -> None:
     # "which hat" is the role one wears for a task; before it was read as a who-phrase these
     # were declined.

@@ -39,12 +39,15 @@ def decide(
     subject_hit: int | None,
     tuning: Tuning,
     names_both_roles: bool = False,
+    fit_without_roles: float | None = None,
 ) -> Decision:
     """Turn a ranking (document position, score; best first) into a decision.
 
     `asks_who` is ASKS_WHO for a "who?" question, ASKS_YES_NO for a yes/no question naming a
     role (a duty must then fit nearly as well as the best entry), or None. `names_both_roles`
-    says the question names the CSM and the PM (as the choice, when it asks who).
+    says the question names the CSM and the PM (as the choice, when it asks who);
+    `fit_without_roles`, how well the best entry fits it with the role words left out (None:
+    not worked out, as when no entry fits well enough for it to matter).
     """
     best_score = ranked[0][1] if ranked else 0.0
     if subject_hit is not None:
@@ -60,7 +63,10 @@ def decide(
     if asks_who:
         duty = best_of_kind(ranked, documents, DUTY)
         margin = tuning.who_margin if asks_who == ASKS_WHO else tuning.yes_no_margin
-        if asks_who == ASKS_WHO and names_both_roles and best_score < tuning.roles_entry_fit:
+        about_the_roles = best_score >= tuning.roles_entry_fit and (
+            fit_without_roles is None or fit_without_roles >= tuning.roles_entry_fit_without_roles
+        )
+        if asks_who == ASKS_WHO and names_both_roles and not about_the_roles:
             margin = tuning.who_margin_both_roles
         # A yes/no question a curator wrote under an entry word for word is that entry's.
         exact_entry = asks_who != ASKS_WHO and any(
