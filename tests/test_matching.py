@@ -708,6 +708,18 @@ def test_roles_offered_as_the_choice_do_not_make_a_question_about_the_roles(
     assert about_the_roles.id == "which-role"
 
 
+def test_the_two_roles_ending_a_question_ask_which_one(matcher: Matcher) -> None:
+    # "... for a csm or a pm?" ends on the choice; "whether a csm or a pm is doing well" asks
+    # how both are measured.
+    choice = matcher.match(
+        "juggling like 6 parallel things and keeping it all *organized*: is that a core skill for "
+        "a csm or a pm?"
+    )
+    assert (choice.owner, choice.id) == ("pm", "pm-skills")
+    topic = matcher.match("how do you measure whether a csm or a pm is doing a good job?")
+    assert (topic.id, topic.owner) == ("success-metrics", None)
+
+
 def test_the_hat_one_wears_asks_which_role(matcher: Matcher) -> None:
     # "which hat" is the role one wears for a task; before it was read as a who-phrase these
     # were declined.
