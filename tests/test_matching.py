@@ -203,6 +203,9 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("how do i screen share in zoom with a customer", "everyday-requests"),
         ("book recs for a new pm?", "certifications"),
         ("is there a status report template for pms", "practices"),
+        # a retrospective asked about
+        ("tips for running a good sprint retro? last one was painfully quiet", "practices"),
+        ("whats a sprint retro actually for", "practices"),
         # a one-word question after the question keeps it
         ("how often should a pm meet the client? weekly? monthly?", "practices"),
         # a filler between the words of a pattern ("how much does a pm make")
@@ -595,6 +598,9 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "QBR with a big account next tues and they want to see their ROI. who should own that convo",
         # Spreadsheets the customer should leave for the product.
         "the customer still runs everything in spreadsheets instead of our tool, who helps them adopt it",
+        # A retrospective told as the scene, not asked about.
+        "retro: nobody was tracking progress week over week on the integration so we found out it slipped way too late. who's supposed to be monitoring that?",
+        "whole retro was about misunderstandings early on. why does clearing up wrong info at the start matter so much anyway",
         # A statement of work told as the scene.
         "legal signed off the SOW but nobody has planned the phases yet, who maps out the project",
         "the customer's dashboard stopped working and they're upset, who do i loop in",
