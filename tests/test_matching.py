@@ -598,6 +598,9 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "QBR with a big account next tues and they want to see their ROI. who should own that convo",
         # Spreadsheets the customer should leave for the product.
         "the customer still runs everything in spreadsheets instead of our tool, who helps them adopt it",
+        # Status reports are a duty, not a reporting line.
+        "who owns the status reports?",
+        "status reports: whose?",
         # A retrospective told as the scene, not asked about.
         "retro: nobody was tracking progress week over week on the integration so we found out it slipped way too late. who's supposed to be monitoring that?",
         "whole retro was about misunderstandings early on. why does clearing up wrong info at the start matter so much anyway",
