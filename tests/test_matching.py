@@ -740,6 +740,14 @@ def test_the_hat_one_wears_asks_which_role(matcher: Matcher) -> None:
         assert matcher.match(question).owner == owner, question
 
 
+def test_a_quiz_naming_the_role_asks_which_one(matcher: Matcher) -> None:
+    for question, owner in (
+        ("name the role that gets new customers onboarded. 10 sec on the clock :stopwatch:", "csm"),
+        ("fill in the blank: planning resources &amp; activities is the ___'s job", "pm"),
+    ):
+        assert matcher.match(question).owner == owner, question
+
+
 def test_a_timeframe_is_the_schedule(matcher: Matcher) -> None:
     match = matcher.match(
         "who makes sure the data migration project wraps up inside the agreed timeframe by end "
