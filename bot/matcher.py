@@ -342,14 +342,23 @@ class Matcher:
             # "what even is a CSM? the recruiter said it's kinda sales": what follows an
             # opening question tells why it is asked; a subject named there is not asked about.
             subject_words, subject_terms = opening_words, self.analyzer.terms(opening_words)
+        subject_hit = self._subject_hit(
+            subject_words, subject_terms, asking if focus else opening or question, asks_who
+        )
+        if (
+            subject_hit is None
+            and focus
+            and (not ranked or ranked[0][1] < self.tuning.unrelated_context_fit)
+        ):
+            # "vpn disconnects every 10 min. any fix?": the asking sentence may be about an
+            # unrelated subject named before it.
+            subject_hit = self._unrelated_context(asked_terms, readings[0])
         names_both_roles = _BOTH_ROLES.issubset(readings[0])
         decision = decide(
             ranked,
             self.documents,
             asks_who=asks_who,
-            subject_hit=self._subject_hit(
-                subject_words, subject_terms, asking if focus else opening or question, asks_who
-            ),
+            subject_hit=subject_hit,
             tuning=self.tuning,
             names_both_roles=names_both_roles,
             fit_without_roles=(
@@ -388,12 +397,35 @@ class Matcher:
             for position, word in enumerate(words)
         ):
             return True
-        named = sum(
+        return self._own_words_weight(terms) >= self.tuning.own_task_weight
+
+    def _own_words_weight(self, terms: list[str]) -> float:
+        """How much an asking sentence's terms name of their own: the weights of its content
+        words, roles and words pointing back left out."""
+        pointing = self.analyzer.vocabulary.pointing_words
+        return sum(
             self.index.idf.get(term, 0.0)
             for term in set(terms)
             if term not in ROLES and term not in pointing and not self.analyzer.is_stopword(term)
         )
-        return named >= self.tuning.own_task_weight
+
+    def _unrelated_context(self, asked_terms: list[str], message_terms: list[str]) -> int | None:
+        """The unrelated subject (one with no reply of its own) named by a term of a message
+        whose asking sentence asks nothing of its own: no role, and content words weighing
+        under `own_task_weight` ("vpn disconnects every 10 min. any fix?", "the wifi is down
+        again. who do i even ping??"); else None. Such a sentence is about its context."""
+        if any(term in ROLES for term in asked_terms) or (
+            self._own_words_weight(asked_terms) >= self.tuning.own_task_weight
+        ):
+            return None
+        return next(
+            (
+                position
+                for position in self._term_subjects(message_terms)
+                if self._subjects[position].reply is None
+            ),
+            None,
+        )
 
     def _best_topics_duties(self, ranked: list[tuple[int, float]]) -> np.ndarray | None:
         """Which duties are the entry ranked first's own (a mask over the meaning index's),
@@ -664,10 +696,9 @@ class Matcher:
                 introduced = frozenset(words) - frozenset(asked.split())
                 words = asked.split()
                 terms = self.analyzer.terms(words)
-        for start, term in enumerate(terms):
-            for sequence, position in self._subject_terms.get(term, ()):
-                if tuple(terms[start : start + len(sequence)]) == sequence:
-                    return position
+        by_term = next(self._term_subjects(terms), None)
+        if by_term is not None:
+            return by_term
         texts = vocabulary.and_without_fillers(vocabulary.collapse(" ".join(words)))
         group = next(
             (found for text in texts if (found := self._subject_patterns.first(text)) is not None),
@@ -682,6 +713,13 @@ class Matcher:
         ):
             return self._names_subject
         return None
+
+    def _term_subjects(self, terms: list[str]) -> Iterator[int]:
+        """The not-covered subjects whose terms the terms contain, in the order found."""
+        for start, term in enumerate(terms):
+            for sequence, position in self._subject_terms.get(term, ()):
+                if tuple(terms[start : start + len(sequence)]) == sequence:
+                    yield position
 
     def _names_where_asked(self, text: str, introduced: frozenset[str]) -> bool:
         """Whether the last sentence of `text` that asks who names someone unknown: "Northwind

@@ -114,6 +114,9 @@ def test_questions_that_only_look_company_specific_get_their_owner(
     ("question", "subject"),
     [
         ("my badge stopped working at the side door, who fixes that", "everyday-requests"),
+        # An asking sentence with nothing of its own is about what comes before it.
+        ("vpn disconnects every 10 min, love that for me. any fix?", "everyday-requests"),
+        ("the wifi on floor 3 is down AGAIN. who do i even ping?? ugh", "everyday-requests"),
         # The two teams named only as who votes for what.
         (
             "team lunch thursday :pizza: thai or pizza? cs voted thai, the pms are holding out",
@@ -598,6 +601,9 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "QBR with a big account next tues and they want to see their ROI. who should own that convo",
         # Spreadsheets the customer should leave for the product.
         "the customer still runs everything in spreadsheets instead of our tool, who helps them adopt it",
+        # An unrelated word in the context of a question naming the roles, or a task.
+        "in the hospital nurses and doctors had a whole handoff routine. how do cs and pm work together here?",
+        "standup ran long because of the pizza order. who keeps the project team motivated?",
         # Status reports are a duty, not a reporting line.
         "who owns the status reports?",
         "status reports: whose?",

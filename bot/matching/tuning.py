@@ -88,6 +88,11 @@ class Tuning:
     # ("asking because people keep looking at me in meetings ..."), also when it asks who; a
     # short tail ("the full list", "asking for our bonus plan") is part of the question.
     context_after_opening: int = 10
+    # An unrelated subject's term in the context ("vpn disconnects every 10 min. any fix?")
+    # declines a message whose asking sentence names no role and weighs under `own_task_weight`,
+    # unless the message fits a document at least this well ("the standup ran long over the
+    # pizza order. who keeps the project team motivated?").
+    unrelated_context_fit: float = 75.0
 
     # --- the three signals ----------------------------------------------------------------------
     question_weight: float = 0.5
