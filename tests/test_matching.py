@@ -117,6 +117,8 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         # An asking sentence with nothing of its own is about what comes before it.
         ("vpn disconnects every 10 min, love that for me. any fix?", "everyday-requests"),
         ("the wifi on floor 3 is down AGAIN. who do i even ping?? ugh", "everyday-requests"),
+        ("who won the game last night? missed it bc of a late call", "everyday-requests"),
+        ("2fa locked me out after 5 failed attempts, who do i contact", "everyday-requests"),
         # The two teams named only as who votes for what.
         (
             "team lunch thursday :pizza: thai or pizza? cs voted thai, the pms are holding out",
@@ -604,6 +606,8 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         # An unrelated word in the context of a question naming the roles, or a task.
         "in the hospital nurses and doctors had a whole handoff routine. how do cs and pm work together here?",
         "standup ran long because of the pizza order. who keeps the project team motivated?",
+        # A deal won is sales talk, not a game's result.
+        "we won the Acme deal last week, who runs their onboarding now?",
         # Status reports are a duty, not a reporting line.
         "who owns the status reports?",
         "status reports: whose?",
