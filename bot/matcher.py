@@ -508,7 +508,7 @@ class Matcher:
         choice. (`terms`: its most focused reading, the last; reading them all gave the same
         answers at three times the cost on long messages.)"""
         without = [term for term in terms if term not in ROLES]
-        return self._best_score(by_score(self._scores(without)), ENTRY)
+        return float(self.scorer.scores(self.scorer.query(without), kinds=(ENTRY,)).max())
 
     def _best_score(self, ranked: list[tuple[int, float]], kind: str) -> float:
         """The score of the best-ranked document of a kind, 0 when the ranking has none."""

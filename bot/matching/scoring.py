@@ -13,12 +13,13 @@ answered by the PM's entry.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.matching.index import ENTRY, Index
+from bot.matching.index import ENTRY, KINDS, Index
 from bot.matching.tuning import Tuning
 from bot.vocabulary import CSM, PM, ROLES
 
@@ -69,8 +70,9 @@ class Scorer:
             " ".join(sorted(terms)),
         )
 
-    def scores(self, query: Query) -> np.ndarray:
-        """Each document's best score for the query, by position (0 for documents not found).
+    def scores(self, query: Query, kinds: Collection[str] = KINDS) -> np.ndarray:
+        """Each document's best score for the query, by position (0 for documents not found;
+        only documents of `kinds` are scored).
 
         Overlap with every example question sharing a term is added up at once over the
         posting arrays; only the best few of each kind are rescored with the costlier signals.
@@ -112,7 +114,9 @@ class Scorer:
         # not crowded out by entries sharing the role words, or the other way round.
         pool = self.tuning.rescore_pool
         chosen = []
-        for low, high in itertools.pairwise(bounds):
+        for kind, (low, high) in zip(KINDS, itertools.pairwise(bounds), strict=True):
+            if kind not in kinds:
+                continue
             if high - low > pool:
                 chosen.append(low + largest(overlap[low:high], pool))
             elif high > low:
