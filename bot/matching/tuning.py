@@ -37,8 +37,8 @@ class Tuning:
     # matters more, csm or pm?").
     who_margin_both_roles: float = 20.0
     roles_entry_fit: float = 75.0
-    # ... and at least this without the role words: "kickoff mtg - cs or pm" fits the entry
-    # comparing the roles by the role words alone, the choice it offers.
+    # ... and at least this without the role words: "is customer support a csm thing or a pm
+    # thing" fits the entry comparing the roles by the role words alone, the choice it offers.
     roles_entry_fit_without_roles: float = 65.0
     # ... and a yes/no question naming a role ("is onboarding a pm task?") when a duty scores
     # at least this close: it may as well be asking about the topic itself.
