@@ -679,7 +679,20 @@ class Matcher:
         end = asking[0]
         if self._question_opened_before(parts, end):
             return None  # context comes first: the question opens after it
-        return " ".join(parts[: end + 1])
+        opening = " ".join(parts[: end + 1])
+        if self._offers_only_the_roles(opening):
+            return None  # "csm or pm? -> risk assessment": what follows is what it asks about
+        return opening
+
+    def _offers_only_the_roles(self, text: str) -> bool:
+        """Whether a text names both roles and nothing else but stopwords ("csm or pm?",
+        "cs, pm, or both??"): the choice offered, for a task told around it."""
+        named = {
+            term
+            for term in self.analyzer.terms(self._read(text))
+            if not self.analyzer.is_stopword(term)
+        }
+        return named == _BOTH_ROLES
 
     def _subject_hit(
         self, words: list[str], terms: list[str], asking: str, asks_who: str | None
