@@ -435,19 +435,26 @@ class Matcher:
         return self._own_duties.get(ranked[0][0])
 
     def _who_clause(self, text: str) -> list[str] | None:
-        """The terms of the last clause of a message's last sentence, when context comes before
-        it in that sentence and it opens with a who-phrase and names a task of its own (at least
-        `who_clause_terms` content words after the who-phrase, roles aside, none pointing back:
-        "who handles that", "which role are we talking about" and "should i ask my csm or pm"
-        name none); else None."""
+        """The terms of a clause of a message's last sentence that opens with a who-phrase and
+        names a task of its own (at least `who_clause_terms` content words after the who-phrase,
+        roles aside, none pointing back: "who handles that", "which role are we talking about"
+        and "should i ask my csm or pm" name none), when another clause comes before or after
+        it: context ("kicking off a migration, who spots the risks?") or details ("who decides
+        the sequence of work, like what goes in wave 1"). The last such clause counts, unless a
+        clause after it names a role: "..., is it just the pms?" offers the choice, and the
+        whole sentence is the question. Else None."""
         parts = sentences(text)
         clauses = parts[-1].split(",") if parts else []
         if len(clauses) < 2:
             return None
-        words = self._read(clauses[-1])
-        if any(word in self.analyzer.vocabulary.pointing_words for word in words):
-            return None
-        return self.analyzer.terms(words) if self._names_a_task_after_who(words) else None
+        pointing = self.analyzer.vocabulary.pointing_words
+        for clause in reversed(clauses):
+            words = self._read(clause)
+            if not any(word in pointing for word in words) and self._names_a_task_after_who(words):
+                return self.analyzer.terms(words)
+            if any(term in ROLES for term in self.analyzer.terms(words)):
+                return None
+        return None
 
     def _names_a_task_after_who(self, words: list[str]) -> bool:
         """Whether words open with a who-phrase and name a task after it: at least

@@ -1364,3 +1364,18 @@ def test_whoever_ought_to_do_a_task_asks_who(
 ) -> None:
     match = matcher.match(question)
     assert (match.owner, match.duty and match.duty.id) == (owner, duty)
+
+
+def test_a_who_clause_followed_by_details_is_scored_alone(matcher: Matcher) -> None:
+    # The details after it ("like what goes in wave 1 vs wave 2") name nothing a duty's
+    # examples share: the who-clause alone says what is asked.
+    match = matcher.match(
+        "who decides the sequence of work in the rollout, like what goes in wave 1 vs wave 2"
+    )
+    assert match.owner == "pm"
+
+
+def test_a_who_clause_followed_by_a_role_choice_is_read_with_it(matcher: Matcher) -> None:
+    # "is it just the pms?" offers the choice: the whole sentence is the question.
+    match = matcher.match("who does project management here, is it just the pms?")
+    assert match.owner == "both"
