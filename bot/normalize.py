@@ -21,6 +21,12 @@ _EMOJI = re.compile(r":[a-z0-9_+'-]+:")
 # An apostrophe inside a word. The look-behind comes after the apostrophe so that the search
 # skips from apostrophe to apostrophe instead of trying the pattern at every character.
 _APOSTROPHE = re.compile(r"['\u2019](?<=\w.)(?=\w)")
+# A time of day ("at 4 PM", "4:30 p.m.", "by 11am") is one word, not the Project Manager's
+# letters: minutes, or a word saying when, must come with it ("we have 2 pm" counts roles).
+_CLOCK_TIME = re.compile(
+    r"(?:\b(at|by|from|till|til|until|before|after|around|to)\s|(@)\s?)(\d{1,2})\s?([ap])\.?\s?m\b\.?"
+    r"|\b(\d{1,2})[:.](\d{2})\s?([ap])\.?\s?m\b\.?"
+)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # The same for ASCII text, as a byte table: every byte that is not [a-z0-9] becomes a space.
 _ASCII_NON_WORD = bytes(
@@ -63,6 +69,15 @@ def clean(text: str) -> str:
     text = strip_slack_markup(text)
     text = fold_accents(unicodedata.normalize("NFKC", text)).lower()
     text = _APOSTROPHE.sub("", text)
+    text = _CLOCK_TIME.sub(_one_word_time, text)
     if text.isascii():  # the usual case, several times faster than the pattern
         return " ".join(text.encode("ascii").translate(_ASCII_NON_WORD).decode("ascii").split())
     return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def _one_word_time(found: re.Match[str]) -> str:
+    """A time of day as one word: "at 4 pm" -> "at 4pm", "4:30 p.m." -> "430pm"."""
+    when, at_sign, hour, half, minutes_hour, minutes, minutes_half = found.groups()
+    if hour is not None:
+        return f"{when or at_sign} {hour}{half}m"
+    return f"{minutes_hour}{minutes}{minutes_half}m"

@@ -50,6 +50,14 @@ normalize = load_knowledge(default_knowledge_dir()).vocabulary.normalize
         pytest.param("\uff37\uff28\uff21\uff34", "what", id="fullwidth-nfkc"),
         pytest.param("", "", id="empty"),
         pytest.param(":tada: ?! &amp; <@U1>", "", id="nothing-left"),
+        # a time of day is one word, not the Project Manager's letters
+        pytest.param("all-hands at 4 PM or 4:30 p.m.?", "all hands at 4pm or 430pm", id="time"),
+        pytest.param("meet @ 11 am", "meet 11am", id="time-at-sign"),
+        pytest.param(
+            "we have 3 pm and 1 csm",
+            "we have 3 project manager and 1 customer success manager",
+            id="a-count-of-roles-is-no-time",
+        ),
     ],
 )
 def test_markup_case_and_punctuation(text: str, expected: str) -> None:
