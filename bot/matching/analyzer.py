@@ -17,9 +17,18 @@ from bot.vocabulary import ROLES, Vocabulary
 # Sentences end at . ? ! (a closing quote or bracket may follow: 'said it "could go
 # sideways." whose job ...') or a line break, at a dash between words, or at an emoji code
 # between words ("just joined :wave: what is a CSM?"). Not at a colon: "impact on biz: csm vs
-# pm?" is one question, and "&amp;" would end one at its semicolon.
+# pm?" is one question, and "&amp;" would end one at its semicolon. Nor at the period of a
+# dotted acronym ("P.M. or C.S.M.?", "e.g.") or of a shortened word ("is the proj. mgr. on it?").
+_ABBREVIATED = (
+    r"(?<!\b\w\.\w\.)"
+    + "".join(
+        rf"(?<!\b(?i:{word})\.)"
+        for word in ("proj", "mgr", "mgrs", "mngr", "mgmt", "cust", "acct", "dept", "approx",
+                     "vs", "esp", "incl", "mr", "mrs", "ms", "dr")
+    )
+)  # fmt: skip
 _SENTENCE_END = re.compile(
-    r"(?<=[.?!])\s+|(?<=[.?!][\"'\u201d\u2019)])\s+|\n+|\s[-\u2013\u2014]\s"
+    rf"(?<=[.?!]){_ABBREVIATED}\s+|(?<=[.?!][\"'\u201d\u2019)])\s+|\n+|\s[-\u2013\u2014]\s"
     r"|(?<=\s):[a-z0-9_+-]+:(?=\s)"
 )
 
