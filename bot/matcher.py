@@ -348,11 +348,11 @@ class Matcher:
         if (
             subject_hit is None
             and focus
-            and (not ranked or ranked[0][1] < self.tuning.unrelated_context_fit)
+            and (not ranked or ranked[0][1] < self.tuning.context_subject_fit)
         ):
-            # "vpn disconnects every 10 min. any fix?": the asking sentence may be about an
-            # unrelated subject named before it.
-            subject_hit = self._unrelated_context(asked_terms, readings[0])
+            # "vpn disconnects every 10 min. any fix?": the asking sentence may be about a
+            # subject named before it.
+            subject_hit = self._context_subject(asked_terms, readings[0])
         names_both_roles = _BOTH_ROLES.issubset(readings[0])
         decision = decide(
             ranked,
@@ -409,20 +409,28 @@ class Matcher:
             if term not in ROLES and term not in pointing and not self.analyzer.is_stopword(term)
         )
 
-    def _unrelated_context(self, asked_terms: list[str], message_terms: list[str]) -> int | None:
-        """The unrelated subject (one with no reply of its own) named by a term of a message
-        whose asking sentence asks nothing of its own: no role, and content words weighing
-        under `own_task_weight` ("vpn disconnects every 10 min. any fix?", "the wifi is down
-        again. who do i even ping??"); else None. Such a sentence is about its context."""
-        if any(term in ROLES for term in asked_terms) or (
-            self._own_words_weight(asked_terms) >= self.tuning.own_task_weight
+    def _context_subject(self, asked_terms: list[str], message_terms: list[str]) -> int | None:
+        """The subject named by a term of a message whose asking sentence asks nothing of its
+        own (content words weighing under `own_task_weight`): an unrelated one (no reply of
+        its own) when the sentence names no role ("vpn disconnects every 10 min. any fix?",
+        "the wifi is down again. who do i even ping??"), a not-covered one when it names a role
+        but points back at the context ("i mean CSM as in Certified ScrumMaster. does that
+        overlap with a pm?"); else None. Such a sentence is about its context."""
+        if self._own_words_weight(asked_terms) >= self.tuning.own_task_weight:
+            return None
+        names_a_role = any(term in ROLES for term in asked_terms)
+        if names_a_role and not any(
+            term in self.analyzer.vocabulary.pointing_words for term in asked_terms
         ):
             return None
+        # With a role named, an unrelated subject is only what someone asked for ("export my
+        # dashboards to pdf. should i be the go-to for that as the pm?"): the role's part in it
+        # is the question.
         return next(
             (
                 position
                 for position in self._term_subjects(message_terms)
-                if self._subjects[position].reply is None
+                if (self._subjects[position].reply is not None) == names_a_role
             ),
             None,
         )

@@ -999,6 +999,13 @@ def test_a_name_in_the_clause_before_the_who_is_context(matcher: Matcher) -> Non
             'eng said it "could go sideways." whose job is that? (seriously.) ok',
             ['eng said it "could go sideways."', "whose job is that?", "(seriously.)", "ok"],
         ),
+        # not at a dotted acronym's or a shortened word's period
+        ("the budget — P.M. or C.S.M.?", ["the budget", "P.M. or C.S.M.?"]),
+        (
+            "is the Proj. Mgr. on it, e.g. the plan? ok.",
+            ["is the Proj. Mgr. on it, e.g. the plan?", "ok."],
+        ),
+        ("im new. who does onboarding?", ["im new.", "who does onboarding?"]),
     ],
 )
 def test_sentences_end_at_punctuation_dashes_and_emoji_between_words(
@@ -1379,3 +1386,37 @@ def test_a_who_clause_followed_by_a_role_choice_is_read_with_it(matcher: Matcher
     # "is it just the pms?" offers the choice: the whole sentence is the question.
     match = matcher.match("who does project management here, is it just the pms?")
     assert match.owner == "both"
+
+
+def test_a_task_before_the_roles_letters_with_periods_asks_who(matcher: Matcher) -> None:
+    # "P.M. or C.S.M.?" is one sentence offering the roles, not "P.M." and "or C.S.M.?".
+    match = matcher.match("estimating the budget and planning costs — P.M. or C.S.M.?")
+    assert (match.owner, match.duty and match.duty.id) == ("pm", "budget-planning")
+
+
+def test_a_time_of_day_is_not_the_project_manager(matcher: Matcher) -> None:
+    match = matcher.match("is the all-hands at 4 PM or 4:30 PM tomorrow?")
+    assert (match.id, match.owner) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "not customer success, i mean CSM as in Certified ScrumMaster. does that overlap with a pm?",
+        "i'm a certified scrummaster (CSM). does that make me a customer success person too?",
+    ],
+)
+def test_a_sentence_pointing_back_at_a_not_covered_subject_is_declined_by_name(
+    matcher: Matcher, question: str
+) -> None:
+    assert matcher.match(question).not_covered == "certifications"
+
+
+def test_a_customers_unrelated_request_before_a_role_question_is_context(matcher: Matcher) -> None:
+    # What the customer asked for (a PDF export) is unrelated; whether the PM should field such
+    # requests is the question.
+    match = matcher.match(
+        "&gt; hey how do i export my dashboards to pdf\nclient sends stuff like this to me all the "
+        "time, im a pm. should i be the go-to for that or someone else?"
+    )
+    assert match.owner == "csm"

@@ -88,11 +88,13 @@ class Tuning:
     # ("asking because people keep looking at me in meetings ..."), also when it asks who; a
     # short tail ("the full list", "asking for our bonus plan") is part of the question.
     context_after_opening: int = 10
-    # An unrelated subject's term in the context ("vpn disconnects every 10 min. any fix?")
-    # declines a message whose asking sentence names no role and weighs under `own_task_weight`,
-    # unless the message fits a document at least this well ("the standup ran long over the
-    # pizza order. who keeps the project team motivated?").
-    unrelated_context_fit: float = 75.0
+    # A subject's term in the context declines a message whose asking sentence weighs under
+    # `own_task_weight` and is about it (an unrelated subject, the sentence naming no role:
+    # "vpn disconnects every 10 min. any fix?"; a not-covered one, the sentence pointing back:
+    # "i mean CSM as in Certified ScrumMaster. does that overlap with a pm?"), unless the
+    # message fits a document at least this well ("the standup ran long over the pizza order.
+    # who keeps the project team motivated?").
+    context_subject_fit: float = 75.0
 
     # --- the three signals ----------------------------------------------------------------------
     question_weight: float = 0.5
