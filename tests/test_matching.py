@@ -102,6 +102,8 @@ def test_someone_in_particular_at_our_company_is_not_covered(
             "onboarding for a new customer",
             "csm",
         ),
+        # the role offered as a choice, not someone in particular
+        ("new csm here. who builds the project budget, me or the pm on my team?", "pm"),
     ],
 )
 def test_questions_that_only_look_company_specific_get_their_owner(
