@@ -26,7 +26,7 @@ _APOSTROPHE = re.compile(r"['\u2019](?<=\w.)(?=\w)")
 # roles). The pattern opens with a digit, which the search skips to quickly.
 _CLOCK_TIME = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s?([ap])\.?\s?m\b\.?")
 _WHEN_WORDS = frozenset(
-    ("at", "by", "from", "till", "til", "until", "before", "after", "around", "to", "@")
+    ("at", "by", "from", "till", "til", "until", "before", "after", "around", "to")
 )
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # The same for ASCII text, as a byte table: every byte that is not [a-z0-9] becomes a space.
@@ -84,7 +84,7 @@ def _one_word_time(found: re.Match[str]) -> str:
     if start and found.string[start - 1].isalnum():
         return found.group()  # the end of a longer number or word ("1234 pm", "x2 pm")
     if minutes is None:
-        before = found.string[: found.start()].split()
-        if not before or before[-1].lstrip("@") not in _WHEN_WORDS and not before[-1].endswith("@"):
+        before = found.string[:start].split()
+        if not before or not (before[-1] in _WHEN_WORDS or before[-1].endswith("@")):
             return found.group()
     return f"{hour}{minutes or ''}{half}m"
