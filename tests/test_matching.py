@@ -1422,3 +1422,17 @@ def test_a_customers_unrelated_request_before_a_role_question_is_context(matcher
         "time, im a pm. should i be the go-to for that or someone else?"
     )
     assert match.owner == "csm"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the time difference between berlin and denver? our csm is in one, the pm in the other",
+        "where do receipts from the client dinner go? the pm paid and the csm has the other one",
+    ],
+)
+def test_the_roles_as_bystanders_to_an_unrelated_request_are_declined(
+    matcher: Matcher, question: str
+) -> None:
+    match = matcher.match(question)
+    assert (match.id, match.owner) == (None, None)
