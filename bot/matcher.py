@@ -345,6 +345,9 @@ class Matcher:
         subject_hit = self._subject_hit(
             subject_words, subject_terms, asking if focus else opening or question, asks_who
         )
+        if subject_hit is not None and unmarked and self._only_context(subject_hit, unmarked):
+            # "shadowing our pm while the csm is on pto. what skills does the pm job need"
+            subject_hit = None
         if (
             subject_hit is None
             and focus
@@ -407,6 +410,19 @@ class Matcher:
             self.index.idf.get(term, 0.0)
             for term in set(terms)
             if term not in ROLES and term not in pointing and not self.analyzer.is_stopword(term)
+        )
+
+    def _only_context(self, subject: int, unmarked: list[str]) -> bool:
+        """Whether a subject found in a message is only context for its last sentence asking
+        without a question mark (`unmarked`, its words): an unrelated subject (no reply of its
+        own) before a sentence that names a role and no subject of its own, as a question mark
+        would have shown ("... while the csm is on pto. what skills does the pm job need")."""
+        if self._subjects[subject].reply is not None:
+            return False
+        terms = self.analyzer.terms(unmarked)
+        return (
+            any(term in ROLES for term in terms)
+            and self._subject_hit(unmarked, terms, " ".join(unmarked), None) is None
         )
 
     def _context_subject(self, asked_terms: list[str], message_terms: list[str]) -> int | None:

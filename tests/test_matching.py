@@ -1436,3 +1436,12 @@ def test_the_roles_as_bystanders_to_an_unrelated_request_are_declined(
 ) -> None:
     match = matcher.match(question)
     assert (match.id, match.owner) == (None, None)
+
+
+def test_an_unrelated_subject_before_a_role_question_without_a_question_mark_is_context(
+    matcher: Matcher,
+) -> None:
+    match = matcher.match(
+        "covering for our pm while the csm is on pto. what skills does someone need for the pm job"
+    )
+    assert match.id == "pm-skills"
