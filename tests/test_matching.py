@@ -104,6 +104,8 @@ def test_someone_in_particular_at_our_company_is_not_covered(
         ),
         # the role offered as a choice, not someone in particular
         ("new csm here. who builds the project budget, me or the pm on my team?", "pm"),
+        ("with a csm and a pm on the account, who sets the project milestones?", "pm"),
+        ("there is a pm on each new project, who plans the budget", "pm"),
     ],
 )
 def test_questions_that_only_look_company_specific_get_their_owner(
