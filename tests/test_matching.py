@@ -202,6 +202,7 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("is our csm back from leave yet", "our-company"),
         ("what % of a pm's time goes to status reports", "work-arrangements"),
         ("who came up with the csm role in the first place", "work-arrangements"),
+        ("is the pm expected to work in the office four days a week?", "work-arrangements"),
         ("is being a csm ok for introverts", "hiring-and-careers"),
         ("any tips for a sore throat, i'm on calls all day as a csm", "everyday-requests"),
         ("what does pm me mean", "everyday-requests"),
