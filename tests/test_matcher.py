@@ -111,6 +111,8 @@ def test_role_awareness(matcher: Matcher, question: str, expected: str, never: s
         ("whats the job of a pee em question mark", "pm-role"),
         ("what does a c s m do all day", "csm-responsibilities"),
         ("what skills does a project man ager need", "pm-skills"),
+        # a letter typed again and again for emphasis
+        ("whaaat does a csm dooo all dayyy", "csm-responsibilities"),
     ],
 )
 def test_typos_and_dictated_role_names(matcher: Matcher, question: str, expected: str) -> None:

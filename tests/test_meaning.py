@@ -187,6 +187,19 @@ def test_real_words_are_not_taken_for_typos(vectors):
     assert speller.correction("managr") == "manager"
 
 
+def test_a_letter_stretched_for_emphasis_is_read_once_or_twice():
+    from bot.matching.speller import Speller
+
+    speller = Speller(["who", "too", "help", "please"], DEFAULT_TUNING)
+    assert [speller.correction(word) for word in ("whooo", "tooo", "heeelp", "pleeease")] == [
+        "who",
+        "too",
+        "help",
+        "please",
+    ]
+    assert speller.correction("zzzz") == "zzzz"  # nothing known underneath
+
+
 def test_english_words_are_read_only_as_forms_of_themselves(vectors):
     from bot.matching.speller import Speller, english_words
 

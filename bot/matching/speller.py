@@ -6,7 +6,8 @@ looks alike ("master" is not "matter"). A word of the model's vocabulary (`dicti
 taken for a typo at all: "credited" is not a misspelt "accredited", though it is two letters
 away. Any other English word (`english`, `english_words()`) is corrected only to a form of
 itself: "projector" is not "project", "attribution" not "attrition", but "manger" is "manager"
-and "demotivated" reads as "motivated".
+and "demotivated" reads as "motivated". A letter typed again and again for emphasis ("whooo",
+"pleeease") is read twice, then once, when that makes a known word.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ ENGLISH_WORDS_FILE = "english_words.txt.gz"
 # A prefix that leaves the word's root to match on ("demotivated", "rethinking", "unblocked"),
 # when at least five letters follow it.
 _PREFIX = re.compile(r"(?:re|un|de|dis|mis|over|under)(?=[a-z]{5})")
+# A letter typed three times or more for emphasis ("whooo", "pleeease", "heeelp").
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
 
 
 @lru_cache(maxsize=1)
@@ -95,6 +98,12 @@ class Speller:
             or word.isdigit()
         ):
             return word
+        if _STRETCHED.search(word):
+            # the letter twice or once: "tooo" is "too", "whooo" "who", "pleeease" "please"
+            for times in (r"\1\1", r"\1"):
+                unstretched = _STRETCHED.sub(times, word)
+                if unstretched in self._known or unstretched in self._dictionary:
+                    return unstretched
         found = process.extractOne(
             word,
             self._candidates(word),
