@@ -1294,6 +1294,7 @@ def test_working_out_how_to_solve_a_customers_problem_is_both_roles(matcher: Mat
         ("my manager says the csm builds the project budget, hmm", "pm", "budget-planning"),
         ("keeping the project on budget, i'd guess pm?", "pm", "budget-planning"),
         ("setting up the project plan. me as a csm?", "pm", "project-plans-milestones"),
+        ("pm/csm/both: building the project budget", "pm", "budget-planning"),
         (
             "could someone clarify which function is responsible for customer onboarding",
             "csm",

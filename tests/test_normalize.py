@@ -100,6 +100,7 @@ def test_markup_case_and_punctuation(text: str, expected: str) -> None:
         ("who'll run it", "who will run it"),
         ("phases with checkpoints", "phases with milestones"),
         ("who's accountable", "whos liable"),
+        ("W H O owns it", "who owns it"),
     ],
 )
 def test_shorthands(text: str, expected: str) -> None:
