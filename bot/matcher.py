@@ -471,10 +471,20 @@ class Matcher:
         clauses = parts[-1].split(",") if parts else []
         if len(clauses) < 2:
             return None
-        pointing = self.analyzer.vocabulary.pointing_words
-        for clause in reversed(clauses):
+        vocabulary = self.analyzer.vocabulary
+        for number, clause in enumerate(reversed(clauses)):
+            if number:
+                # An earlier clause is read (typos corrected) only when it opens with a
+                # who-phrase: reading every clause of a long message costs.
+                collapsed = vocabulary.collapse(self.analyzer.normalize(clause))
+                if vocabulary.after_who_opening(collapsed) is None:
+                    if not _BOTH_ROLES.isdisjoint(collapsed.split()):
+                        return None
+                    continue
             words = self._read(clause)
-            if not any(word in pointing for word in words) and self._names_a_task_after_who(words):
+            if not any(
+                word in vocabulary.pointing_words for word in words
+            ) and self._names_a_task_after_who(words):
                 return self.analyzer.terms(words)
             if any(term in ROLES for term in self.analyzer.terms(words)):
                 return None
@@ -718,6 +728,9 @@ class Matcher:
     def _offers_only_the_roles(self, text: str) -> bool:
         """Whether a text names both roles and nothing else but stopwords ("csm or pm?",
         "cs, pm, or both??"): the choice offered, for a task told around it."""
+        vocabulary = self.analyzer.vocabulary
+        if not _BOTH_ROLES.issubset(vocabulary.collapse(self.analyzer.normalize(text)).split()):
+            return False  # most openings name neither: no need to read them closely
         named = {
             term
             for term in self.analyzer.terms(self._read(text))
