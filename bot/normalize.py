@@ -18,6 +18,9 @@ _SPECIAL_MENTION = re.compile(r"<![^>]*>")
 _LABELLED_LINK = re.compile(r"<(?:https?|mailto):[^|>]*\|([^>]*)>")
 _BARE_LINK = re.compile(r"<(?:https?|mailto):[^>]*>|https?://\S+")
 _EMOJI = re.compile(r":[a-z0-9_+'-]+:")
+# Struck-through words are taken back ("who handles ~upsells~ renewals"); a lone tilde is
+# "about" ("~20 accounts"), not a strike.
+_STRUCK = re.compile(r"(?<![\w~])~(?=\S)[^~\n]*?(?<=\S)~(?![\w~])")
 # An apostrophe inside a word. The look-behind comes after the apostrophe so that the search
 # skips from apostrophe to apostrophe instead of trying the pattern at every character.
 _APOSTROPHE = re.compile(r"['\u2019](?<=\w.)(?=\w)")
@@ -37,11 +40,14 @@ _ASCII_NON_WORD = bytes(
 
 
 def strip_slack_markup(text: str) -> str:
-    """Remove mentions, links, emoji codes and entities; keep the words a person wrote.
+    """Remove mentions, links, emoji codes, entities and struck-through words ("who handles
+    ~upsells~ renewals" takes upsells back); keep the words a person wrote.
 
     A channel reference becomes the word "channel" (its name stays out, like a person's): "how
     do i join #general" still names something to join.
     """
+    if "~" in text:
+        text = _STRUCK.sub(" ", text)
     if "<" not in text and "&" not in text and ":" not in text:
         return text  # no markup possible: every pattern below needs one of these characters
     text = _USER.sub(" ", text)

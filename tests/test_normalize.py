@@ -36,7 +36,10 @@ normalize = load_knowledge(default_knowledge_dir()).vocabulary.normalize
         pytest.param("hello :wave::wave:", "hello", id="emoji-adjacent"),
         pytest.param("goals &amp; skills", "goals skills", id="amp"),
         pytest.param("a &gt; x &lt; y &quot;d&quot; &#39;e&#39;", "a x y d e", id="entities"),
-        pytest.param("*bold* _italic_ ~struck~ `code`", "bold italic struck code", id="marks"),
+        pytest.param("*bold* _italic_ ~struck~ `code`", "bold italic code", id="marks"),
+        # struck-through words are taken back; a lone tilde is "about"
+        pytest.param("who handles ~upsells~ renewals", "who handles renewals", id="strike"),
+        pytest.param("~20 accounts, ~3 pms", "20 accounts 3 project managers", id="tilde-about"),
         pytest.param("```block of code```", "block of code", id="code-block"),
         pytest.param("&gt; quoted line", "quoted line", id="quote"),
         pytest.param("WHAT Does It Take", "what does it take", id="case"),
