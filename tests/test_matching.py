@@ -1295,6 +1295,21 @@ def test_working_out_how_to_solve_a_customers_problem_is_both_roles(matcher: Mat
         ("keeping the project on budget, i'd guess pm?", "pm", "budget-planning"),
         ("setting up the project plan. me as a csm?", "pm", "project-plans-milestones"),
         ("pm/csm/both: building the project budget", "pm", "budget-planning"),
+        # an opening question offering only the two roles is the choice for the task after it,
+        # not a question about the roles themselves; "csm, pm, or?" leaves it open
+        (
+            "csm or pm? -> running the risk assessment and a plan to mitigate the risks",
+            "pm",
+            "risk-management",
+        ),
+        ("cs or pm?? training the customer's new hires on the product", "csm", "customer-training"),
+        ("the budget tracker needs an owner. csm, pm, or?", "pm", "budget-planning"),
+        (
+            "can you ping whoever is supposed to follow up on customer concerns",
+            "csm",
+            "customer-concerns",
+        ),
+        ("whoever is meant to keep the project on schedule, call me", "pm", "project-deadlines"),
         (
             "could someone clarify which function is responsible for customer onboarding",
             "csm",
@@ -1335,48 +1350,9 @@ def test_asking_who_without_a_who_question(
     assert (match.owner, match.duty and match.duty.id) == (owner, duty)
 
 
-@pytest.mark.parametrize(
-    ("question", "owner", "duty"),
-    [
-        (
-            "csm or pm? -> running the risk assessment and a plan to mitigate the risks",
-            "pm",
-            "risk-management",
-        ),
-        ("cs or pm?? training the customer's new hires on the product", "csm", "customer-training"),
-        ("the budget tracker needs an owner. csm, pm, or?", "pm", "budget-planning"),
-    ],
-)
-def test_the_roles_offered_first_ask_who_owns_the_task_told_after(
-    matcher: Matcher, question: str, owner: str, duty: str
-) -> None:
-    # An opening question offering only the two roles ("csm or pm?") is the choice for the task
-    # after it, not a question about the roles themselves; "csm, pm, or?" leaves it open.
-    match = matcher.match(question)
-    assert (match.owner, match.duty and match.duty.id) == (owner, duty)
-
-
 def test_the_roles_offered_first_leave_an_unrelated_request_declined(matcher: Matcher) -> None:
     match = matcher.match("csm or pm? -> who's ordering the cake for dana's birthday")
     assert (match.id, match.owner, match.not_covered) == (None, None, None)
-
-
-@pytest.mark.parametrize(
-    ("question", "owner", "duty"),
-    [
-        (
-            "can you ping whoever is supposed to follow up on customer concerns",
-            "csm",
-            "customer-concerns",
-        ),
-        ("whoever is meant to keep the project on schedule, call me", "pm", "project-deadlines"),
-    ],
-)
-def test_whoever_ought_to_do_a_task_asks_who(
-    matcher: Matcher, question: str, owner: str, duty: str
-) -> None:
-    match = matcher.match(question)
-    assert (match.owner, match.duty and match.duty.id) == (owner, duty)
 
 
 def test_a_who_clause_followed_by_details_is_scored_alone(matcher: Matcher) -> None:
