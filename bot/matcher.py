@@ -108,6 +108,15 @@ _ASKS_FOR_A_ROLE = re.compile(
 )
 # Clauses of a sentence end at a comma, a semicolon or a colon.
 _CLAUSE_BREAK = re.compile(r"[,;:]")
+# A sentence that ends offering the roles as its answer ("..., cs or pm", "csm, pm or both?"),
+# over normalised text where the roles are the words `csm` and `pm`.
+_ROLES_AS_ANSWER = re.compile(
+    r"\b(?:csm|pm)s? (?:or|vs|versus) (?:the |a )?(?:csm|pm)s?(?: or both)?$"
+    r"|\b(?:csm|pm)s? (?:csm|pm)s? or both$"
+)
+# "which role would check in with Ferncliff?" asks for a role, as typed; "which role does
+# Priya have?" asks about Priya.
+_WHICH_ROLE = re.compile(r"\b(?i:which (?:role|of the two roles))\b(?!(?: \w+)? [A-Z][a-z])")
 _BOTH_ROLES = frozenset(ROLES)
 
 
@@ -343,7 +352,11 @@ class Matcher:
             # opening question tells why it is asked; a subject named there is not asked about.
             subject_words, subject_terms = opening_words, self.analyzer.terms(opening_words)
         subject_hit = self._subject_hit(
-            subject_words, subject_terms, asking if focus else opening or question, asks_who
+            subject_words,
+            subject_terms,
+            asking if focus else opening or question,
+            asks_who,
+            question,
         )
         if subject_hit is not None and unmarked and self._only_context(subject_hit, unmarked):
             # "shadowing our pm while the csm is on pto. what skills does the pm job need"
@@ -739,11 +752,18 @@ class Matcher:
         return named == _BOTH_ROLES
 
     def _subject_hit(
-        self, words: list[str], terms: list[str], asking: str, asks_who: str | None
+        self,
+        words: list[str],
+        terms: list[str],
+        asking: str,
+        asks_who: str | None,
+        message: str = "",
     ) -> int | None:
         """A not-covered subject named outright: one of its terms or patterns, or, for a
-        question asking who, a name the knowledge base does not know (`asking` as typed).
-        The asker's introduction of themselves ("sales rep here") names no subject."""
+        question asking who, a name the knowledge base does not know (`asking` as typed) in
+        a `message` that does not offer the roles as its answer ("who writes the plan for
+        Project Atlas, cs or pm?" asks which role). The asker's introduction of themselves
+        ("sales rep here") names no subject."""
         vocabulary = self.analyzer.vocabulary
         introduced: frozenset[str] = frozenset()  # the words of the introduction, if any
         if vocabulary.introductions:
@@ -767,6 +787,7 @@ class Matcher:
             asks_who
             and self._names_subject is not None
             and self._names_where_asked(asking, introduced)
+            and not (asks_who == ASKS_WHO and self._offers_the_roles(message))
         ):
             return self._names_subject
         return None
@@ -811,6 +832,24 @@ class Matcher:
         if last_asking is not None and _ASKS_FOR_A_ROLE.search(last_asking):
             return False
         return last_asking in named if last_asking is not None else True
+
+    def _offers_the_roles(self, message: str) -> bool:
+        """Whether a sentence of `message` asks which role ("which role would check in with
+        Ferncliff?") or ends offering the roles as its answer, naming no one in those last
+        clauses ("..., cs or pm", "csm, pm or both?"): "is Priya a csm or pm?" asks about
+        Priya."""
+        collapse, normalize = self.analyzer.vocabulary.collapse, self.analyzer.normalize
+        for sentence in sentences(message):
+            if _WHICH_ROLE.search(sentence):
+                return True
+            clauses = _CLAUSE_BREAK.split(sentence)
+            for start in reversed(range(len(clauses))):
+                choice = ",".join(clauses[start:])
+                if _ROLES_AS_ANSWER.search(collapse(normalize(choice))):
+                    if not self.proper_names.find(choice):
+                        return True
+                    break
+        return False
 
     def _names_a_role(self, words: str) -> bool:
         """Whether a few words as typed name a role ("the csm", "our proj mgr")."""

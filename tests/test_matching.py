@@ -68,6 +68,9 @@ def test_a_strict_threshold_still_offers_the_closest_entry(knowledge: KnowledgeB
         # A name labelling a role does not make a question about that person general.
         "who is covering for Priya (our pm) while she's out?",
         "is Raj (pm) or Dana (csm) on the Acme call today?",
+        # The roles offered as the answer, but the question is about the person named.
+        "is Priya a csm or a pm?",
+        "which role does Priya have?",
     ],
 )
 def test_someone_in_particular_at_our_company_is_not_covered(
@@ -106,6 +109,11 @@ def test_someone_in_particular_at_our_company_is_not_covered(
         ("new csm here. who builds the project budget, me or the pm on my team?", "pm"),
         ("with a csm and a pm on the account, who sets the project milestones?", "pm"),
         ("there is a pm on each new project, who plans the budget", "pm"),
+        # the roles offered as the answer in the last clauses or sentence
+        ("who gets involved at the very start with Quarry Co, csm, pm or both?", "both"),
+        ("which role would check in with Ferncliff before they start to complain?", "csm"),
+        # a name given as an example of a kind of customer
+        ("who makes sure a customer like Marlow Bank stays loyal over the years?", "csm"),
     ],
 )
 def test_questions_that_only_look_company_specific_get_their_owner(

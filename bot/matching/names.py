@@ -39,6 +39,14 @@ _LABELLED = (
     ),
     re.compile(rf"(?P<role>(?:{_WORD} ){{0,3}}{_WORD}) like (?P<name>[A-Z][a-z]+)\b"),
 )
+# A name given as an example stands for any customer or project of its kind: "a customer
+# like Marlow Bank", "bigger accounts such as Oakmont", "e.g. Halcyon". (Its words run on:
+# "Marlow Bank" is one name.)
+_EXAMPLE_BEFORE = re.compile(
+    r"(?:\b(?:a|an|any|some|other|another|accounts|customers|clients|projects|companies)"
+    r"(?: [\w-]+){0,3} (?:like|such as)|\bsuch as|\be\.?g\.?,?|\bfor (?:example|instance),?) $",
+    re.IGNORECASE,
+)
 
 
 class ProperNames:
@@ -67,9 +75,14 @@ class ProperNames:
         names = []
         for sentence in sentences(strip_slack_markup(text)):
             labels = self._role_labels(sentence) if roles_offered else frozenset()
+            example_ends = -1  # where the words of a name given as an example end
             for found in _CAPITALISED.finditer(sentence):
-                if not sentence[: found.start()].strip():
+                before = sentence[: found.start()]
+                if not before.strip():
                     continue  # a sentence's first word is capitalised whatever it is
+                if found.start() == example_ends + 1 or _EXAMPLE_BEFORE.search(before):
+                    example_ends = found.end()
+                    continue
                 if found.group() in labels:
                     continue
                 if found.group() == _MENTIONED:
