@@ -643,6 +643,10 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "leadership offsite next week, what is each role ultimately aiming for",
         # A move into the role is why the skills are asked about.
         "switching to a csm role soon, what skills should i build",
+        # A customer's own figures are no staffing ratio; a product's refunds feature is no
+        # refund asked for.
+        "their churn ratio went up this quarter, who should dig into why?",
+        "the bank wants training on our refunds api for their team, who runs it?",
     ],
 )
 def test_lookalikes_of_not_covered_wording_are_answered(matcher: Matcher, question: str) -> None:
@@ -1173,6 +1177,16 @@ def test_a_project_teams_burnout_is_context_the_roles_burnout_is_not_covered(
     assert (team.owner, team.duty and team.duty.id) == ("pm", "team-motivation")
     assert matcher.match("do pms burn out faster than csms").not_covered == "work-arrangements"
     assert matcher.match("is customer success a burnout job").not_covered == "work-arrangements"
+
+
+def test_staffing_ratios_and_refunds_asked_for_are_still_declined(matcher: Matcher) -> None:
+    for question in (
+        "what's a healthy csm to customer ratio?",
+        "is there an ideal ratio of csms to pms?",
+    ):
+        assert matcher.match(question).not_covered == "work-arrangements", question
+    refund = matcher.match("customer wants a refund on their last invoice, who approves it?")
+    assert refund.subject is not None and refund.subject.id == "everyday-requests"
 
 
 def test_the_roles_as_contractors_and_a_headache_are_still_declined(matcher: Matcher) -> None:
