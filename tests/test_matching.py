@@ -71,6 +71,7 @@ def test_a_strict_threshold_still_offers_the_closest_entry(knowledge: KnowledgeB
         # The roles offered as the answer, but the question is about the person named.
         "is Priya a csm or a pm?",
         "which role does Priya have?",
+        "Dana is the pm on the Initech rollout, who's her manager?",
     ],
 )
 def test_someone_in_particular_at_our_company_is_not_covered(
@@ -126,6 +127,7 @@ def test_questions_that_only_look_company_specific_get_their_owner(
     ("question", "subject"),
     [
         ("my badge stopped working at the side door, who fixes that", "everyday-requests"),
+        ("my parcel says delivered but it never came, who do i call", "everyday-requests"),
         # An asking sentence with nothing of its own is about what comes before it.
         ("vpn disconnects every 10 min, love that for me. any fix?", "everyday-requests"),
         ("the wifi on floor 3 is down AGAIN. who do i even ping?? ugh", "everyday-requests"),
@@ -375,6 +377,7 @@ def test_a_wrong_guess_after_a_who_question_does_not_decide_the_owner(
         ("am i wrong that the pm mostly reacts to what customers ask for?", "pm"),
         # The three choices offered after the task.
         ("drawing up the project budget: cs, pm, or both?", "pm"),
+        ("keeping customers around: does that sit with cs, the pm, or both?", "both"),
         # ... or the two roles, each with its word.
         (
             "the light project coordination that comes with delivering value to customers, "
@@ -647,6 +650,7 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         # refund asked for.
         "their churn ratio went up this quarter, who should dig into why?",
         "the bank wants training on our refunds api for their team, who runs it?",
+        "we're onboarding a parcel carrier next week, who runs the kickoff?",
     ],
 )
 def test_lookalikes_of_not_covered_wording_are_answered(matcher: Matcher, question: str) -> None:
