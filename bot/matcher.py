@@ -78,12 +78,13 @@ _CHOICE_FOLLOW_UP = re.compile(
     r"(?:is|was|would|will|should)\s+(?:it|that|this)\b[^?]*\bor\b", re.IGNORECASE
 )
 # "who is the pm on the globex migration? is it <@U0ABC123>?", "which role generates revenue?
-# just one of them?": a guess at the answer to the question before it (a person, a role, or
+# just one of them?", "... is it just one role?": a guess at the answer to the question before it (a person, a role, or
 # how many of the roles)
 _GUESS_FOLLOW_UP = re.compile(
     r"(?:(?:is|was)\s+(?:it|that)\s+"
     r"(?:<@\w+(?:\|[^>]*)?>|(?-i:[A-Z][a-z]+)|(?:the\s+|a\s+)?(?:csm|pm)s?)"
-    r"|(?:or\s+)?(?:just|only)\s+(?:one|1)(?:\s+of\s+(?:them|the\s+two|the\s+2|those))?)"
+    r"|(?:(?:is|was)\s+(?:it|that)\s+)?(?:or\s+)?(?:just|only)\s+(?:one|1)"
+    r"(?:\s+role|\s+of\s+(?:them|the\s+two|the\s+2|those|the\s+roles))?)"
     r"(?:\s+(?:then|maybe|perhaps|or not|or both))?\s*\?*\s*$",
     re.IGNORECASE,
 )

@@ -722,6 +722,11 @@ def test_a_guess_at_the_person_after_the_question_keeps_the_question(matcher: Ma
         "pm",
         "risk-management",
     )
+    # ... or how many of the roles it is
+    guessed_count = matcher.match(
+        "who steps in at the start of a customer's lifecycle? is it only one role?"
+    )
+    assert guessed_count.owner == "both"
 
 
 def test_a_managers_two_roles_are_the_csm_and_the_pm(matcher: Matcher) -> None:
