@@ -58,6 +58,7 @@ _SUBJECT_KEYS = {
     "terms",
     "patterns",
     "proper_names",
+    "setting_words",
     "questions",
     "suggest",
 }
@@ -197,7 +198,9 @@ class Subject:
     `terms` and `patterns` decide on their own: a question with one of them is about this
     subject whatever else it says. With `proper_names`, so does a question asking who that
     names someone or something the knowledge base has never heard of (a person, a customer, a
-    project). `questions` are matched like any example question.
+    project). `questions` are matched like any example question. In a question asking who, a
+    term followed by one of `setting_words` only names the setting of a task ("who tracks the
+    Salesforce integration?" asks who tracks progress), and decides nothing.
     """
 
     id: str
@@ -211,6 +214,7 @@ class Subject:
     line: int = 0
     question_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
     proper_names: bool = False
+    setting_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -901,6 +905,7 @@ class _Checker:
                     file, raw.line_of("proper_names"), "'proper_names' must be true or false"
                 )
                 proper_names = False
+            setting_words = self.word_list(file, raw, "setting_words")
             if subject_id and title:
                 subjects.append(
                     Subject(
@@ -915,6 +920,7 @@ class _Checker:
                         raw.line,
                         tuple(question_lines),
                         proper_names,
+                        tuple(setting_words),
                     )
                 )
         return subjects

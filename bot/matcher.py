@@ -196,11 +196,19 @@ class Matcher:
         }
         # Subject terms (word sequences) by their first word: a question is scanned once.
         self._subject_terms: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        # Each subject's setting words, as terms: after one of its terms in a who-question,
+        # the term only names the setting of a task ("the salesforce integration").
+        self._setting_terms: dict[int, frozenset[str]] = {}
         for position, subject in self._subjects.items():
             for term in subject.terms:
                 sequence = tuple(self.analyzer.terms(self.analyzer.normalize(term).split()))
                 if sequence:
                     self._subject_terms.setdefault(sequence[0], []).append((sequence, position))
+            self._setting_terms[position] = frozenset(
+                term
+                for words in subject.setting_words
+                for term in self.analyzer.terms(self.analyzer.normalize(words).split())
+            )
         # Every subject's patterns searched at once; the first subject with a match wins.
         self._pattern_subjects = list(self._subjects)
         self._subject_patterns = PatternGroups(
@@ -774,7 +782,7 @@ class Matcher:
                 introduced = frozenset(words) - frozenset(asked.split())
                 words = asked.split()
                 terms = self.analyzer.terms(words)
-        by_term = next(self._term_subjects(terms), None)
+        by_term = next(self._term_subjects(terms, asks_who == ASKS_WHO), None)
         if by_term is not None:
             return by_term
         texts = vocabulary.and_without_fillers(vocabulary.collapse(" ".join(words)))
@@ -793,12 +801,19 @@ class Matcher:
             return self._names_subject
         return None
 
-    def _term_subjects(self, terms: list[str]) -> Iterator[int]:
-        """The not-covered subjects whose terms the terms contain, in the order found."""
+    def _term_subjects(self, terms: list[str], asks_who: bool = False) -> Iterator[int]:
+        """The not-covered subjects whose terms the terms contain, in the order found. In a
+        question asking who (`asks_who`), a term followed by one of its subject's setting
+        words names only the setting of the task asked about ("who tracks progress on the
+        hubspot integration?")."""
         for start, term in enumerate(terms):
             for sequence, position in self._subject_terms.get(term, ()):
-                if tuple(terms[start : start + len(sequence)]) == sequence:
-                    yield position
+                end = start + len(sequence)
+                if tuple(terms[start:end]) != sequence:
+                    continue
+                if asks_who and end < len(terms) and terms[end] in self._setting_terms[position]:
+                    continue
+                yield position
 
     def _names_where_asked(self, text: str, introduced: frozenset[str]) -> bool:
         """Whether the last sentence of `text` that asks who names someone unknown: "Northwind

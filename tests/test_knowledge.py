@@ -682,6 +682,24 @@ def test_not_covered_proper_names_must_be_true_or_false(tmp_path: Path) -> None:
     ]
 
 
+def test_not_covered_setting_words_must_be_a_list_of_words(tmp_path: Path) -> None:
+    write_kb(tmp_path, CSM_ENTRY)
+    (tmp_path / "not-covered.yaml").write_text(
+        "subjects:\n"
+        "  - id: tools\n"
+        "    title: Tools\n"
+        "    reply: Not covered.\n"
+        "    terms: [jira]\n"
+        "    setting_words: integration\n"
+        "    questions: [does the pm use jira, which tool, jira or not, what app do csms use]\n",
+        encoding="utf-8",
+    )
+    problems = check_knowledge(tmp_path)
+    assert [(problem.line, problem.message) for problem in problems] == [
+        (6, "'setting_words' must be a list of words or phrases")
+    ]
+
+
 def test_vocabulary_file_problems_are_located(tmp_path: Path) -> None:
     write_kb(tmp_path, CSM_ENTRY)
     (tmp_path / "vocabulary.yaml").write_text(

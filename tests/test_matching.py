@@ -1188,6 +1188,24 @@ def test_a_project_teams_burnout_is_context_the_roles_burnout_is_not_covered(
     assert matcher.match("is customer success a burnout job").not_covered == "work-arrangements"
 
 
+def test_a_customers_system_is_the_setting_of_a_who_question_not_a_tool(matcher: Matcher) -> None:
+    # "the salesforce integration" is the customer's project: who tracks it is a duty's question
+    tracked = matcher.match("who tracks progress on the salesforce integration for a new customer?")
+    assert (tracked.owner, tracked.not_covered) == ("pm", None)
+    flagged = matcher.match(
+        "their hubspot data is a mess a week before cutover, who should flag the risk and plan "
+        "around it?"
+    )
+    assert (flagged.owner, flagged.not_covered) == ("pm", None)
+    # ... but the tool itself, or a question not asking who, is still not covered.
+    for question in (
+        "which crm do csms use, salesforce or hubspot?",
+        "who updates salesforce after a customer call, csm or pm?",
+        "is there a zendesk integration csms use to see open tickets",
+    ):
+        assert matcher.match(question).not_covered == "tools", question
+
+
 def test_staffing_ratios_and_refunds_asked_for_are_still_declined(matcher: Matcher) -> None:
     for question in (
         "what's a healthy csm to customer ratio?",
