@@ -59,6 +59,7 @@ _SUBJECT_KEYS = {
     "patterns",
     "proper_names",
     "setting_words",
+    "setting_before",
     "questions",
     "suggest",
 }
@@ -199,8 +200,9 @@ class Subject:
     subject whatever else it says. With `proper_names`, so does a question asking who that
     names someone or something the knowledge base has never heard of (a person, a customer, a
     project). `questions` are matched like any example question. In a question asking who, a
-    term followed by one of `setting_words` only names the setting of a task ("who tracks the
-    Salesforce integration?" asks who tracks progress), and decides nothing.
+    term followed by one of `setting_words`, or after one of `setting_before`, only names the
+    setting of a task ("who tracks the Salesforce integration?" asks who tracks progress; "who
+    explains features to a customer's sales reps?", who communicates), and decides nothing.
     """
 
     id: str
@@ -215,6 +217,7 @@ class Subject:
     question_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
     proper_names: bool = False
     setting_words: tuple[str, ...] = ()
+    setting_before: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -906,6 +909,7 @@ class _Checker:
                 )
                 proper_names = False
             setting_words = self.word_list(file, raw, "setting_words")
+            setting_before = self.word_list(file, raw, "setting_before")
             if subject_id and title:
                 subjects.append(
                     Subject(
@@ -921,6 +925,7 @@ class _Checker:
                         tuple(question_lines),
                         proper_names,
                         tuple(setting_words),
+                        tuple(setting_before),
                     )
                 )
         return subjects

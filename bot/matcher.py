@@ -196,19 +196,18 @@ class Matcher:
         }
         # Subject terms (word sequences) by their first word: a question is scanned once.
         self._subject_terms: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        # Each subject's setting words, as terms: after one of its terms in a who-question,
-        # the term only names the setting of a task ("the salesforce integration").
+        # Each subject's setting words, as terms: after (or before) one of its terms in a
+        # who-question, the term only names the setting of a task ("the salesforce
+        # integration", "a customer's sales reps").
         self._setting_terms: dict[int, frozenset[str]] = {}
+        self._setting_before: dict[int, frozenset[str]] = {}
         for position, subject in self._subjects.items():
             for term in subject.terms:
                 sequence = tuple(self.analyzer.terms(self.analyzer.normalize(term).split()))
                 if sequence:
                     self._subject_terms.setdefault(sequence[0], []).append((sequence, position))
-            self._setting_terms[position] = frozenset(
-                term
-                for words in subject.setting_words
-                for term in self.analyzer.terms(self.analyzer.normalize(words).split())
-            )
+            self._setting_terms[position] = self._terms_of(subject.setting_words)
+            self._setting_before[position] = self._terms_of(subject.setting_before)
         # Every subject's patterns searched at once; the first subject with a match wins.
         self._pattern_subjects = list(self._subjects)
         self._subject_patterns = PatternGroups(
@@ -801,17 +800,28 @@ class Matcher:
             return self._names_subject
         return None
 
+    def _terms_of(self, phrases: Sequence[str]) -> frozenset[str]:
+        """The terms of some curator phrases, as a set."""
+        return frozenset(
+            term
+            for phrase in phrases
+            for term in self.analyzer.terms(self.analyzer.normalize(phrase).split())
+        )
+
     def _term_subjects(self, terms: list[str], asks_who: bool = False) -> Iterator[int]:
         """The not-covered subjects whose terms the terms contain, in the order found. In a
-        question asking who (`asks_who`), a term followed by one of its subject's setting
-        words names only the setting of the task asked about ("who tracks progress on the
-        hubspot integration?")."""
+        question asking who (`asks_who`), a term next to one of its subject's setting words
+        names only the setting of the task asked about ("who tracks progress on the hubspot
+        integration?", "who explains features to a customer's sales reps?")."""
         for start, term in enumerate(terms):
             for sequence, position in self._subject_terms.get(term, ()):
                 end = start + len(sequence)
                 if tuple(terms[start:end]) != sequence:
                     continue
-                if asks_who and end < len(terms) and terms[end] in self._setting_terms[position]:
+                if asks_who and (
+                    (end < len(terms) and terms[end] in self._setting_terms[position])
+                    or (start and terms[start - 1] in self._setting_before[position])
+                ):
                     continue
                 yield position
 

@@ -682,7 +682,7 @@ def test_not_covered_proper_names_must_be_true_or_false(tmp_path: Path) -> None:
     ]
 
 
-def test_not_covered_setting_words_must_be_a_list_of_words(tmp_path: Path) -> None:
+def test_not_covered_setting_words_must_be_lists_of_words(tmp_path: Path) -> None:
     write_kb(tmp_path, CSM_ENTRY)
     (tmp_path / "not-covered.yaml").write_text(
         "subjects:\n"
@@ -691,12 +691,14 @@ def test_not_covered_setting_words_must_be_a_list_of_words(tmp_path: Path) -> No
         "    reply: Not covered.\n"
         "    terms: [jira]\n"
         "    setting_words: integration\n"
+        "    setting_before: [their, 3]\n"
         "    questions: [does the pm use jira, which tool, jira or not, what app do csms use]\n",
         encoding="utf-8",
     )
     problems = check_knowledge(tmp_path)
     assert [(problem.line, problem.message) for problem in problems] == [
-        (6, "'setting_words' must be a list of words or phrases")
+        (6, "'setting_words' must be a list of words or phrases"),
+        (7, "'setting_before' must be a list of words or phrases"),
     ]
 
 

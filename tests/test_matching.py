@@ -1188,7 +1188,7 @@ def test_a_project_teams_burnout_is_context_the_roles_burnout_is_not_covered(
     assert matcher.match("is customer success a burnout job").not_covered == "work-arrangements"
 
 
-def test_a_customers_system_is_the_setting_of_a_who_question_not_a_tool(matcher: Matcher) -> None:
+def test_a_customers_system_or_staff_is_the_setting_of_a_who_question(matcher: Matcher) -> None:
     # "the salesforce integration" is the customer's project: who tracks it is a duty's question
     tracked = matcher.match("who tracks progress on the salesforce integration for a new customer?")
     assert (tracked.owner, tracked.not_covered) == ("pm", None)
@@ -1197,6 +1197,14 @@ def test_a_customers_system_is_the_setting_of_a_who_question_not_a_tool(matcher:
         "around it?"
     )
     assert (flagged.owner, flagged.not_covered) == ("pm", None)
+    # The customer's own staff are people the task involves, not the job asked about.
+    walked = matcher.match(
+        "who needs good communication skills to walk a customer's sales reps through new features"
+    )
+    assert (walked.owner, walked.not_covered) == ("csm", None)
+    assert matcher.match("who is better at closing deals, sales reps or csms?").not_covered == (
+        "other-job-titles"
+    )
     # ... but the tool itself, or a question not asking who, is still not covered.
     for question in (
         "which crm do csms use, salesforce or hubspot?",
