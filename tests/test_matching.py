@@ -1205,6 +1205,12 @@ def test_a_customers_system_or_staff_is_the_setting_of_a_who_question(matcher: M
     assert matcher.match("who is better at closing deals, sales reps or csms?").not_covered == (
         "other-job-titles"
     )
+    # ... and so are the product's templates.
+    templates = matcher.match(
+        "who collects customers' feedback on our templates for the product team?"
+    )
+    assert (templates.owner, templates.not_covered) == ("csm", None)
+    assert matcher.match("is there a template for the handoff doc?").not_covered == "practices"
     # ... but the tool itself, or a question not asking who, is still not covered.
     for question in (
         "which crm do csms use, salesforce or hubspot?",
