@@ -31,6 +31,15 @@ _CLOCK_TIME = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s?([ap])\.?\s?m\b\.?")
 _WHEN_WORDS = frozenset(
     ("at", "by", "from", "till", "til", "until", "before", "after", "around", "to")
 )
+# Words after "3 pm" that make it a time of day too: a time zone or a day ("3 pm pacific",
+# "4 pm cet", "2 pm tomorrow"); "3 pm on the project" counts project managers.
+_TIME_AFTER_WORDS = frozenset(
+    (
+        "pacific", "eastern", "central", "mountain", "pt", "pst", "pdt", "et", "est", "edt", "ct",
+        "cst", "cdt", "mt", "mst", "gmt", "utc", "bst", "cet", "cest", "ist", "sgt", "aest",
+        "jst", "today", "tomorrow", "tonight", "sharp", "local", "uk", "ny", "london", "sf",
+    )
+)  # fmt: skip
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # The same for ASCII text, as a byte table: every byte that is not [a-z0-9] becomes a space.
 _ASCII_NON_WORD = bytes(
@@ -91,6 +100,9 @@ def _one_word_time(found: re.Match[str]) -> str:
         return found.group()  # the end of a longer number or word ("1234 pm", "x2 pm")
     if minutes is None:
         before = found.string[:start].split()
-        if not before or not (before[-1] in _WHEN_WORDS or before[-1].endswith("@")):
+        after = found.string[found.end() :].split(maxsplit=1)[:1]
+        if not (before and (before[-1] in _WHEN_WORDS or before[-1].endswith("@"))) and not (
+            after and after[0].strip(".,;:!?)").lower() in _TIME_AFTER_WORDS
+        ):
             return found.group()
     return f"{hour}{minutes or ''}{half}m"

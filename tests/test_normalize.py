@@ -56,6 +56,8 @@ normalize = load_knowledge(default_knowledge_dir()).vocabulary.normalize
         # a time of day is one word, not the Project Manager's letters
         pytest.param("all-hands at 4 PM or 4:30 p.m.?", "all hands at 4pm or 430pm", id="time"),
         pytest.param("meet @ 11 am", "meet 11am", id="time-at-sign"),
+        pytest.param("what's 3 pm Pacific in CET?", "whats 3pm pacific in cet", id="time-zone"),
+        pytest.param("2 pm tomorrow ok?", "2pm tomorrow ok", id="time-and-day"),
         pytest.param(
             "we have 3 pm and 1 csm",
             "we have 3 project manager and 1 customer success manager",
