@@ -1211,6 +1211,18 @@ def test_a_customers_system_or_staff_is_the_setting_of_a_who_question(matcher: M
     )
     assert (templates.owner, templates.not_covered) == ("csm", None)
     assert matcher.match("is there a template for the handoff doc?").not_covered == "practices"
+    # What the company sells is the setting too: a customer's payroll conversion, their
+    # recruiters; the asker's own payroll or interview is not.
+    conversion = matcher.match(
+        "the payroll conversion for a new customer is two weeks behind, whose job is the timeline?"
+    )
+    assert (conversion.owner, conversion.subject) == ("pm", None)
+    recruiters = matcher.match("who walks a client's recruiters through the new interview kits?")
+    assert (recruiters.owner, recruiters.subject) == ("csm", None)
+    own_payroll = matcher.match("my payroll is wrong this month, who do i ask?")
+    assert own_payroll.subject is not None and own_payroll.subject.id == "everyday-requests"
+    own_interview = matcher.match("who should i talk to about my interview for the csm role?")
+    assert own_interview.not_covered == "hiring-and-careers"
     # ... but the tool itself, or a question not asking who, is still not covered.
     for question in (
         "which crm do csms use, salesforce or hubspot?",
