@@ -1202,9 +1202,11 @@ def test_a_customers_system_or_staff_is_the_setting_of_a_who_question(matcher: M
         "who needs good communication skills to walk a customer's sales reps through new features"
     )
     assert (walked.owner, walked.not_covered) == ("csm", None)
-    assert matcher.match("who is better at closing deals, sales reps or csms?").not_covered == (
-        "other-job-titles"
-    )
+    for question in (
+        "who is better at closing deals, sales reps or csms?",
+        "who handles tickets, customer support agents or csms?",
+    ):
+        assert matcher.match(question).not_covered == "other-job-titles", question
     # ... and so are the product's templates.
     templates = matcher.match(
         "who collects customers' feedback on our templates for the product team?"
@@ -1223,6 +1225,10 @@ def test_a_customers_system_or_staff_is_the_setting_of_a_who_question(matcher: M
     assert own_payroll.subject is not None and own_payroll.subject.id == "everyday-requests"
     own_interview = matcher.match("who should i talk to about my interview for the csm role?")
     assert own_interview.not_covered == "hiring-and-careers"
+    upsell = matcher.match(
+        "the customer could use our sla dashboards add-on, who pushes the upgrade?"
+    )
+    assert (upsell.owner, upsell.subject) == ("both", None)
     # ... but the tool itself, or a question not asking who, is still not covered.
     for question in (
         "which crm do csms use, salesforce or hubspot?",
