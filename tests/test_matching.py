@@ -1229,6 +1229,11 @@ def test_a_customers_system_or_staff_is_the_setting_of_a_who_question(matcher: M
         "the customer could use our sla dashboards add-on, who pushes the upgrade?"
     )
     assert (upsell.owner, upsell.subject) == ("both", None)
+    booking = matcher.match("who helps a new customer get the travel booking module set up?")
+    assert (booking.owner, booking.subject) == ("both", None)
+    assert matcher.match("is there a lot of travel for project managers?").not_covered == (
+        "work-arrangements"
+    )
     # ... but the tool itself, or a question not asking who, is still not covered.
     for question in (
         "which crm do csms use, salesforce or hubspot?",
