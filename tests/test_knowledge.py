@@ -665,41 +665,35 @@ def test_vocabulary_refuses_a_broken_introduction_pattern(tmp_path: Path) -> Non
     assert problems[0].message.startswith("pattern '(unclosed'"), problems
 
 
-def test_not_covered_proper_names_must_be_true_or_false(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ("    proper_names: sometimes\n", [(5, "'proper_names' must be true or false")]),
+        (
+            "    setting_words: integration\n    setting_before: [their, 3]\n",
+            [
+                (5, "'setting_words' must be a list of words or phrases"),
+                (6, "'setting_before' must be a list of words or phrases"),
+            ],
+        ),
+    ],
+    ids=["proper-names", "setting-words"],
+)
+def test_not_covered_subject_fields_are_checked(
+    tmp_path: Path, fields: str, expected: list[tuple[int, str]]
+) -> None:
     write_kb(tmp_path, CSM_ENTRY)
     (tmp_path / "not-covered.yaml").write_text(
         "subjects:\n"
         "  - id: people\n"
         "    title: People\n"
         "    reply: Not covered.\n"
-        "    proper_names: sometimes\n"
+        f"{fields}"
         "    questions: [who is our csm, who is my pm, which csm has acme, who runs phoenix]\n",
         encoding="utf-8",
     )
     problems = check_knowledge(tmp_path)
-    assert [(problem.line, problem.message) for problem in problems] == [
-        (5, "'proper_names' must be true or false")
-    ]
-
-
-def test_not_covered_setting_words_must_be_lists_of_words(tmp_path: Path) -> None:
-    write_kb(tmp_path, CSM_ENTRY)
-    (tmp_path / "not-covered.yaml").write_text(
-        "subjects:\n"
-        "  - id: tools\n"
-        "    title: Tools\n"
-        "    reply: Not covered.\n"
-        "    terms: [jira]\n"
-        "    setting_words: integration\n"
-        "    setting_before: [their, 3]\n"
-        "    questions: [does the pm use jira, which tool, jira or not, what app do csms use]\n",
-        encoding="utf-8",
-    )
-    problems = check_knowledge(tmp_path)
-    assert [(problem.line, problem.message) for problem in problems] == [
-        (6, "'setting_words' must be a list of words or phrases"),
-        (7, "'setting_before' must be a list of words or phrases"),
-    ]
+    assert [(problem.line, problem.message) for problem in problems] == expected
 
 
 def test_vocabulary_file_problems_are_located(tmp_path: Path) -> None:
