@@ -78,8 +78,8 @@ _CHOICE_FOLLOW_UP = re.compile(
     r"(?:is|was|would|will|should)\s+(?:it|that|this)\b[^?]*\bor\b", re.IGNORECASE
 )
 # "who is the pm on the globex migration? is it <@U0ABC123>?", "which role generates revenue?
-# just one of them?", "... is it just one role?": a guess at the answer to the question before it (a person, a role, or
-# how many of the roles)
+# just one of them?", "... is it just one role?": a guess at the answer to the question before
+# it (a person, a role, or how many of the roles)
 _GUESS_FOLLOW_UP = re.compile(
     r"(?:(?:is|was)\s+(?:it|that)\s+"
     r"(?:<@\w+(?:\|[^>]*)?>|(?-i:[A-Z][a-z]+)|(?:the\s+|a\s+)?(?:csm|pm)s?)"
