@@ -230,6 +230,22 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("how often should a pm meet the client? weekly? monthly?", "practices"),
         # a filler between the words of a pattern ("how much does a pm make")
         ("how much does a pm typically make these days", "pay"),
+        # staffing ratios and a refund asked for, now patterns rather than terms
+        ("what's a healthy csm to customer ratio?", "work-arrangements"),
+        ("is there an ideal ratio of csms to pms?", "work-arrangements"),
+        ("customer wants a refund on their last invoice, who approves it?", "everyday-requests"),
+        # words that are only a who-question's setting next to a setting word: the tool itself,
+        # a question not asking who, another job (even opening with "customer"), the asker's
+        # own matters
+        ("which crm do csms use, salesforce or hubspot?", "tools"),
+        ("who updates salesforce after a customer call, csm or pm?", "tools"),
+        ("is there a zendesk integration csms use to see open tickets", "tools"),
+        ("is there a template for the handoff doc?", "practices"),
+        ("who is better at closing deals, sales reps or csms?", "other-job-titles"),
+        ("who handles tickets, customer support agents or csms?", "other-job-titles"),
+        ("my payroll is wrong this month, who do i ask?", "everyday-requests"),
+        ("who should i talk to about my interview for the csm role?", "hiring-and-careers"),
+        ("is there a lot of travel for project managers?", "work-arrangements"),
     ],
 )
 def test_not_covered_wording_is_declined_by_its_subject(
@@ -1221,40 +1237,6 @@ def test_what_a_customer_runs_or_buys_is_the_setting_of_a_who_question(
 ) -> None:
     match = matcher.match(question)
     assert (match.owner, match.subject) == (owner, None)
-
-
-@pytest.mark.parametrize(
-    ("question", "subject"),
-    [
-        # the tool itself, or a question not asking who
-        ("which crm do csms use, salesforce or hubspot?", "tools"),
-        ("who updates salesforce after a customer call, csm or pm?", "tools"),
-        ("is there a zendesk integration csms use to see open tickets", "tools"),
-        ("is there a template for the handoff doc?", "practices"),
-        # another job, even opening with "customer"
-        ("who is better at closing deals, sales reps or csms?", "other-job-titles"),
-        ("who handles tickets, customer support agents or csms?", "other-job-titles"),
-        # the asker's own matters
-        ("my payroll is wrong this month, who do i ask?", "everyday-requests"),
-        ("who should i talk to about my interview for the csm role?", "hiring-and-careers"),
-        ("is there a lot of travel for project managers?", "work-arrangements"),
-    ],
-)
-def test_the_same_words_about_the_roles_or_the_asker_are_still_declined(
-    matcher: Matcher, question: str, subject: str
-) -> None:
-    match = matcher.match(question)
-    assert match.subject is not None and match.subject.id == subject, match
-
-
-def test_staffing_ratios_and_refunds_asked_for_are_still_declined(matcher: Matcher) -> None:
-    for question in (
-        "what's a healthy csm to customer ratio?",
-        "is there an ideal ratio of csms to pms?",
-    ):
-        assert matcher.match(question).not_covered == "work-arrangements", question
-    refund = matcher.match("customer wants a refund on their last invoice, who approves it?")
-    assert refund.subject is not None and refund.subject.id == "everyday-requests"
 
 
 def test_the_roles_as_contractors_and_a_headache_are_still_declined(matcher: Matcher) -> None:
