@@ -99,10 +99,11 @@ def _one_word_time(found: re.Match[str]) -> str:
     if start and found.string[start - 1].isalnum():
         return found.group()  # the end of a longer number or word ("1234 pm", "x2 pm")
     if minutes is None:
-        before = found.string[:start].split()
+        # (the text is already lower case: `clean` calls this after lowering it)
+        before = found.string[:start].split()[-1:]
         after = found.string[found.end() :].split(maxsplit=1)[:1]
-        if not (before and (before[-1] in _WHEN_WORDS or before[-1].endswith("@"))) and not (
-            after and after[0].strip(".,;:!?)").lower() in _TIME_AFTER_WORDS
-        ):
+        said_when = bool(before) and (before[0] in _WHEN_WORDS or before[0].endswith("@"))
+        zone_after = bool(after) and after[0].strip(".,;:!?)") in _TIME_AFTER_WORDS
+        if not (said_when or zone_after):
             return found.group()
     return f"{hour}{minutes or ''}{half}m"
