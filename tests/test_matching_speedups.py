@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import cache
 
 import numpy as np
 import pytest
@@ -19,9 +20,22 @@ from bot.vocabulary import PhraseReplacer
 from tests.conftest import DATA
 
 
-def _patterns_and_texts(knowledge: KnowledgeBase) -> tuple[list[re.Pattern[str]], list[str]]:
+@cache
+def _dev_questions() -> tuple[str, ...]:
+    return tuple(case.question for case in load_cases(DATA / "dev.yaml"))
+
+
+def _dev_sample(count: int) -> tuple[str, ...]:
+    """About `count` dev questions spread evenly over the file: the fast paths are checked on
+    the same amount of text however large the dev set grows (it grows with every blind set)."""
+    questions = _dev_questions()
+    return questions[:: max(1, len(questions) // count)]
+
+
+@pytest.fixture(scope="module")
+def patterns_and_texts(knowledge: KnowledgeBase) -> tuple[list[re.Pattern[str]], list[str]]:
     """Every curator pattern, a few edge cases, and texts to search: the questions of the
-    knowledge base and of the dev set, normalised and role phrases collapsed (as searched)."""
+    knowledge base and a dev sample, normalised and role phrases collapsed (as searched)."""
     vocabulary = knowledge.vocabulary
     patterns = [
         *(pattern for subject in knowledge.subjects for pattern in subject.patterns),
@@ -42,7 +56,7 @@ def _patterns_and_texts(knowledge: KnowledgeBase) -> tuple[list[re.Pattern[str]]
         "",
         *(question for item in (*knowledge.entries, *knowledge.duties, *knowledge.subjects)
           for question in item.questions),
-        *(case.question for case in load_cases(DATA / "dev.yaml")[::7]),
+        *_dev_sample(2000),
     ]  # fmt: skip
     # Messages as long as the bot takes (2,000 characters), made of many questions at once:
     # the automaton must not run out of room on them.
@@ -50,8 +64,10 @@ def _patterns_and_texts(knowledge: KnowledgeBase) -> tuple[list[re.Pattern[str]]
     return patterns, [vocabulary.collapse(vocabulary.normalize(text)) for text in texts]
 
 
-def test_any_pattern_agrees_with_searching_each_pattern(knowledge: KnowledgeBase) -> None:
-    patterns, texts = _patterns_and_texts(knowledge)
+def test_any_pattern_agrees_with_searching_each_pattern(
+    patterns_and_texts: tuple[list[re.Pattern[str]], list[str]],
+) -> None:
+    patterns, texts = patterns_and_texts
     for pattern in patterns:
         one = AnyPattern([pattern])
         for text in texts:
@@ -61,8 +77,10 @@ def test_any_pattern_agrees_with_searching_each_pattern(knowledge: KnowledgeBase
         assert every.search(text) == any(pattern.search(text) for pattern in patterns), text
 
 
-def test_pattern_groups_name_the_first_group_that_matches(knowledge: KnowledgeBase) -> None:
-    patterns, texts = _patterns_and_texts(knowledge)
+def test_pattern_groups_name_the_first_group_that_matches(
+    patterns_and_texts: tuple[list[re.Pattern[str]], list[str]],
+) -> None:
+    patterns, texts = patterns_and_texts
     groups = [patterns[number : number + 5] for number in range(0, len(patterns), 5)]
     first = PatternGroups(groups)
     for text in texts:
@@ -124,7 +142,7 @@ def test_phrase_replacer_agrees_with_a_whole_word_pattern(knowledge: KnowledgeBa
         "ab b",
         "a",
         "",
-        *(vocabulary.normalize(case.question) for case in load_cases(DATA / "dev.yaml")[::5]),
+        *(vocabulary.normalize(question) for question in _dev_sample(3000)),
     ]
     for replacements in (synonyms, roles, edge_cases):
         replacer = PhraseReplacer(replacements)
@@ -139,8 +157,8 @@ def test_choosing_among_all_questions_or_those_sharing_a_term_gives_the_same_ans
     among_all = Matcher(knowledge)
     among_sharing = Matcher(knowledge, replace(DEFAULT_TUNING, all_questions_up_to=0))
     assert len(among_all.index.questions) <= DEFAULT_TUNING.all_questions_up_to
-    for case in load_cases(DATA / "dev.yaml")[::40]:
-        assert among_all.match(case.question) == among_sharing.match(case.question), case.question
+    for question in _dev_sample(600):
+        assert among_all.match(question) == among_sharing.match(question), question
 
 
 @pytest.mark.parametrize("size", [10, 179, 180, 1230, 5000])
@@ -158,8 +176,10 @@ def test_largest_finds_the_largest_values_of_any_array(size: int) -> None:
         assert sorted(values[found]) == sorted(np.sort(values)[-count:])
 
 
-def test_substituting_replaces_what_python_would(knowledge: KnowledgeBase) -> None:
-    patterns, texts = _patterns_and_texts(knowledge)
+def test_substituting_replaces_what_python_would(
+    patterns_and_texts: tuple[list[re.Pattern[str]], list[str]],
+) -> None:
+    patterns, texts = patterns_and_texts
     for pattern in patterns:
         fast = substituting(pattern)
         for text in texts:
@@ -185,9 +205,9 @@ def test_a_pattern_without_its_look_around_matches_wherever_it_did(
 
 
 def test_every_curators_look_around_pattern_has_a_relaxation_that_finds_its_matches(
-    knowledge: KnowledgeBase,
+    patterns_and_texts: tuple[list[re.Pattern[str]], list[str]],
 ) -> None:
-    patterns, texts = _patterns_and_texts(knowledge)
+    patterns, texts = patterns_and_texts
     for pattern in patterns:
         loose = re.compile(without_look_around(pattern.pattern))
         for text in texts:
