@@ -860,6 +860,17 @@ def test_translating_into_a_language_is_unrelated_translating_goals_is_not(
     assert explain.owner == "csm"
 
 
+def test_what_an_acronym_stands_for_is_unrelated_unless_it_names_a_role(
+    matcher: Matcher,
+) -> None:
+    # "what does ebitda stand for" had matched the PM's entry ("what does pm stand for")
+    for request in ("what does ebitda stand for", "what does SAIDI stand for again?"):
+        match = matcher.match(request)
+        assert (match.id, match.not_covered) == (None, None), request
+    assert matcher.match("what does CSM stand for?").id == "csm-role"
+    assert matcher.match("what does pm stand for").id == "pm-role"
+
+
 def test_slack_emoji_are_unrelated_a_poll_voted_with_them_is_not(matcher: Matcher) -> None:
     for request in (
         "how do i upload a custom emoji to our workspace",
