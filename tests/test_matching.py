@@ -762,6 +762,8 @@ def test_roles_offered_as_the_choice_do_not_make_a_question_about_the_roles(
         ("is customer support a csm thing or a pm thing", "csm"),
         ("the small basic project mgmt tasks while delivering value to customer base — done by "
          "csm or pm?", "csm"),
+        # the entries comparing the roles fit by the role words, 24 points ahead of the duty
+        ("who is expected to know the product really really deeply, cs or proj mgr?", "csm"),
         # "tho" is a filler: the last sentence only offers the roles for the skill before it
         ("trainer kept saying empathy is a core skill today. for which role tho, csm or pm?",
          "csm"),

@@ -66,7 +66,13 @@ def decide(
         about_the_roles = best_score >= tuning.roles_entry_fit and (
             fit_without_roles is None or fit_without_roles >= tuning.roles_entry_fit_without_roles
         )
-        if asks_who == ASKS_WHO and names_both_roles and not about_the_roles:
+        if (
+            asks_who == ASKS_WHO
+            and names_both_roles
+            and not about_the_roles
+            and duty is not None
+            and duty[1] >= tuning.both_roles_duty_fit
+        ):
             margin = tuning.who_margin_both_roles
         # A yes/no question a curator wrote under an entry word for word is that entry's.
         exact_entry = asks_who != ASKS_WHO and any(

@@ -35,7 +35,10 @@ class Tuning:
     # yet they are what the entries comparing the roles match best. Unless an entry fits at
     # least `roles_entry_fit`: then the question is about the roles themselves ("which role
     # matters more, csm or pm?").
-    who_margin_both_roles: float = 20.0
+    who_margin_both_roles: float = 28.0
+    # ... for a duty that fits at least this well by itself: one that barely clears the who
+    # threshold (a word or two in common) is no reason to pass over the entry that fits.
+    both_roles_duty_fit: float = 33.0
     roles_entry_fit: float = 75.0
     # ... and at least this without the role words: "is customer support a csm thing or a pm
     # thing" fits the entry comparing the roles by the role words alone, the choice it offers.
