@@ -672,6 +672,9 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "we built the wrong landing page templates bc we misread the client's brief, who has to "
         "clean that up?",
         "who owns the handoff from pm to csm?",
+        # A discount that keeps a customer is no discount to approve.
+        "we're worried clients will walk to a competitor at the first discount. who is supposed "
+        "to be building customer loyalty, csm or pm",
     ],
 )
 def test_lookalikes_of_not_covered_wording_are_answered(matcher: Matcher, question: str) -> None:
