@@ -672,6 +672,8 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "we built the wrong landing page templates bc we misread the client's brief, who has to "
         "clean that up?",
         "who owns the handoff from pm to csm?",
+        # Hours going to a project are resources to plan, not a workload.
+        "who decides which engineers and how many hours go to each project? cs or proj mgr",
         # A discount that keeps a customer is no discount to approve.
         "we're worried clients will walk to a competitor at the first discount. who is supposed "
         "to be building customer loyalty, csm or pm",
