@@ -672,6 +672,9 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "we built the wrong landing page templates bc we misread the client's brief, who has to "
         "clean that up?",
         "who owns the handoff from pm to csm?",
+        # A customer's old system is the scene, not a tool the roles use.
+        "who puts together the detailed plan with milestones for moving a customer off their old "
+        "crm onto ours?",
         # Sites commissioned are progress, not a sales commission.
         'who keeps track of where we are across all the sites, like "62 of 100 commissioned", '
         "and flags when it's slipping",
