@@ -672,6 +672,8 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "we built the wrong landing page templates bc we misread the client's brief, who has to "
         "clean that up?",
         "who owns the handoff from pm to csm?",
+        # A task done for customers, not a named customer's role-holder.
+        "pm or csm for feeding customer input back into product dev",
         # A customer's old system is the scene, not a tool the roles use.
         "who puts together the detailed plan with milestones for moving a customer off their old "
         "crm onto ours?",
