@@ -672,6 +672,9 @@ def test_an_asker_introducing_themselves_is_not_the_subject(matcher: Matcher) ->
         "we built the wrong landing page templates bc we misread the client's brief, who has to "
         "clean that up?",
         "who owns the handoff from pm to csm?",
+        # The product's newsletter editor is the scene, not the asker's own newsletter.
+        "when a customer is fed up with the newsletter editor and needs someone to argue their "
+        "case internally, who is that supposed to be",
         # A task done for customers, not a named customer's role-holder.
         "pm or csm for feeding customer input back into product dev",
         # A customer's old system is the scene, not a tool the roles use.
