@@ -19,6 +19,9 @@ from bot.normalize import clean
 from bot.vocabulary import PhraseReplacer
 from tests.conftest import DATA
 
+# Curator patterns and the normalised texts to search with them.
+PatternsAndTexts = tuple[list[re.Pattern[str]], list[str]]
+
 
 @cache
 def _dev_questions() -> tuple[str, ...]:
@@ -33,7 +36,7 @@ def _dev_sample(count: int) -> tuple[str, ...]:
 
 
 @pytest.fixture(scope="module")
-def patterns_and_texts(knowledge: KnowledgeBase) -> tuple[list[re.Pattern[str]], list[str]]:
+def patterns_and_texts(knowledge: KnowledgeBase) -> PatternsAndTexts:
     """Every curator pattern, a few edge cases, and texts to search: the questions of the
     knowledge base and a dev sample, normalised and role phrases collapsed (as searched)."""
     vocabulary = knowledge.vocabulary
@@ -65,7 +68,7 @@ def patterns_and_texts(knowledge: KnowledgeBase) -> tuple[list[re.Pattern[str]],
 
 
 def test_any_pattern_agrees_with_searching_each_pattern(
-    patterns_and_texts: tuple[list[re.Pattern[str]], list[str]],
+    patterns_and_texts: PatternsAndTexts,
 ) -> None:
     patterns, texts = patterns_and_texts
     for pattern in patterns:
@@ -78,7 +81,7 @@ def test_any_pattern_agrees_with_searching_each_pattern(
 
 
 def test_pattern_groups_name_the_first_group_that_matches(
-    patterns_and_texts: tuple[list[re.Pattern[str]], list[str]],
+    patterns_and_texts: PatternsAndTexts,
 ) -> None:
     patterns, texts = patterns_and_texts
     groups = [patterns[number : number + 5] for number in range(0, len(patterns), 5)]
@@ -177,7 +180,7 @@ def test_largest_finds_the_largest_values_of_any_array(size: int) -> None:
 
 
 def test_substituting_replaces_what_python_would(
-    patterns_and_texts: tuple[list[re.Pattern[str]], list[str]],
+    patterns_and_texts: PatternsAndTexts,
 ) -> None:
     patterns, texts = patterns_and_texts
     for pattern in patterns:
@@ -205,7 +208,7 @@ def test_a_pattern_without_its_look_around_matches_wherever_it_did(
 
 
 def test_every_curators_look_around_pattern_has_a_relaxation_that_finds_its_matches(
-    patterns_and_texts: tuple[list[re.Pattern[str]], list[str]],
+    patterns_and_texts: PatternsAndTexts,
 ) -> None:
     patterns, texts = patterns_and_texts
     for pattern in patterns:
