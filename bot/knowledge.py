@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+try:  # the parser `re` itself uses, to read the words a curator's pattern spells out
+    from re import _constants as sre_constants
+    from re import _parser as sre_parse
+except ImportError:  # Python 3.10
+    import sre_constants
+    import sre_parse
+
 from bot.normalize import clean
 from bot.settings import DEFAULT_KNOWLEDGE_MAX_FILE_BYTES, ENV_KNOWLEDGE_MAX_FILE_MB
 from bot.vocabulary import ROLES, Vocabulary
@@ -541,6 +548,60 @@ def _read_yaml(path: Path, folder: Path, limit: int, problems: list[Problem]) ->
 # --- validation -------------------------------------------------------------------------------
 
 
+_ESCAPE = re.compile(r"\\.")
+_LETTER_RUN = re.compile(r"[a-z0-9]+")
+
+
+def pattern_words(pattern: str) -> set[str]:
+    """The whole words a regular expression spells out letter by letter: runs of letters and
+    digits with a word's edge on both sides (a space or `\\b`, or the start or end of the
+    pattern). A group's alternatives are words only where the group itself stands between
+    edges; letters running into a group, a class or a repeat ("burn(s|ed)", "w ?9", and the
+    parser's own "c(an|ould)" for "can|could") make no whole word and are left out, so nothing
+    that might be part of a word is ever reported."""
+    words: set[str] = set()
+
+    def is_edge(item: tuple[Any, Any] | None) -> bool:
+        if item is None:
+            return False
+        op, value = item
+        return op is sre_constants.AT or (op is sre_constants.LITERAL and value == ord(" "))
+
+    def walk(items: Any, starts_whole: bool, ends_whole: bool) -> None:
+        word, whole = "", starts_whole  # the letters so far, and whether they began at an edge
+        for place, (op, value) in enumerate(items):
+            if op is sre_constants.LITERAL and chr(value).isalnum():
+                word += chr(value)
+                continue
+            edge = is_edge((op, value))
+            if word and whole and edge:
+                words.add(word)
+            following = items[place + 1] if place + 1 < len(items) else None
+            inner = (
+                not word and whole,  # the group starts at an edge
+                ends_whole if following is None else is_edge(following),
+            )
+            if op is sre_constants.BRANCH:
+                for branch in value[1]:
+                    walk(branch, *inner)
+            elif op is sre_constants.SUBPATTERN:
+                walk(value[-1], *inner)
+            elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+                walk(value[2], *inner)
+            elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+                walk(value[1], inner[0], True)  # what a look-around names, it names whole
+            word, whole = "", edge
+        if word and whole and ends_whole:
+            words.add(word)
+
+    walk(sre_parse.parse(pattern), True, True)
+    return words
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class _Checker:
     """Collects problems while turning parsed YAML into dataclasses."""
 
@@ -557,6 +618,8 @@ class _Checker:
         # Each question normalised once: the check for wordless questions and the check for
         # questions under two items both need it (normalising is most of a big load's time).
         self.normal_forms: dict[str, str] = {}
+        # Every curator pattern (file, line, text), for the check that needs the vocabulary.
+        self.pattern_sites: list[tuple[str, int, str]] = []
 
     def report(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -883,12 +946,46 @@ class _Checker:
     def patterns(self, file: str, mapping: _Located, key: str) -> list[re.Pattern[str]]:
         """`key`'s regular expressions, each one that does not compile reported."""
         patterns = []
-        for text in self.word_list(file, mapping, key):
+        texts = self.word_list(file, mapping, key)
+        listed = mapping.get(key)
+        lines = (
+            listed.item_lines
+            if isinstance(listed, _LocatedList) and len(listed.item_lines) == len(texts)
+            else [mapping.line_of(key)] * len(texts)
+        )
+        for text, line in zip(texts, lines, strict=True):
             try:
                 patterns.append(re.compile(text))
             except re.error as error:
-                self.report(file, mapping.line_of(key), f"pattern {text!r}: {error}")
+                self.report(file, line, f"pattern {text!r}: {error}")
+            else:
+                self.pattern_sites.append((file, line, text))
         return patterns
+
+    def pattern_words(self) -> None:
+        """Every word a pattern spells out can be in the text it reads. Patterns read normalised
+        text, shorthands and synonyms already replaced ("W-9" reads "with 9", "kickoff" reads
+        "start"): a word the vocabulary rewrites never matches, and the pattern silently misses
+        what its curator meant."""
+        vocabulary = self.vocabulary
+
+        def rewritten(word: str) -> bool:
+            normal = vocabulary.normalize(word)
+            return word not in (normal, vocabulary.collapse(normal))
+
+        for file, line, text in self.pattern_sites:
+            # Parsing every pattern would cost half a load: only a pattern with some run of
+            # letters the vocabulary rewrites can spell such a word (every word is such a run).
+            if not any(map(rewritten, _LETTER_RUN.findall(_ESCAPE.sub(" ", text)))):
+                continue
+            for word in sorted(filter(rewritten, pattern_words(text))):
+                self.report(
+                    file,
+                    line,
+                    f"pattern {_shortened(text)!r}: no question holds '{word}' when patterns "
+                    f"read it (normalised, it is '{vocabulary.normalize(word)}'); write that "
+                    "instead",
+                )
 
     def subjects(self, path: Path) -> list[Subject]:
         file = str(path)
@@ -1063,6 +1160,7 @@ def read_knowledge(
     checker.across_entries(entries)
     checker.across_curator_data(entries, duties, subjects)
     checker.unique_questions(entries, duties, subjects)
+    checker.pattern_words()
     knowledge = KnowledgeBase(
         tuple(_with_topic_list(entries)),
         articles,

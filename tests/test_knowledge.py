@@ -14,6 +14,7 @@ from bot.knowledge import (
     Problem,
     check_knowledge,
     load_knowledge,
+    pattern_words,
 )
 
 SOURCES = """\
@@ -661,8 +662,56 @@ def test_vocabulary_refuses_a_broken_introduction_pattern(tmp_path: Path) -> Non
         "introductions:\n  - '^\\w+ here\\b'\n  - '(unclosed'\n", encoding="utf-8"
     )
     problems = check_knowledge(tmp_path)
-    assert [problem.line for problem in problems] == [1]
+    assert [problem.line for problem in problems] == [3]  # the pattern's own line
     assert problems[0].message.startswith("pattern '(unclosed'"), problems
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        (r"\bwho won the (game|match)\b", {"who", "won", "the", "game", "match"}),
+        # letters running into a group, a class or a repeat are parts, never words
+        (r"\bburn(s|ed|t)? ?out\b", set()),
+        (r"\bw ?(9|2)s?\b", set()),
+        (r"^(can|could) you\b", {"you"}),  # the parser reads "c(an|ould)"
+        (r"\b(csm|pm)s? lead\b", {"lead"}),
+        # what a look-around names, it names whole
+        # (a word right before one is not known to end there)
+        (r"\bhow many customers(?! (renew|churn))", {"how", "many", "renew", "churn"}),
+    ],
+)
+def test_pattern_words_are_the_whole_words_a_pattern_spells(pattern: str, words: set) -> None:
+    assert pattern_words(pattern) == words
+
+
+def test_a_pattern_word_the_vocabulary_rewrites_is_a_located_problem(tmp_path: Path) -> None:
+    # "w" is shorthand for "with": a pattern for the W-9 form written "w 9" never matches,
+    # since questions reach patterns normalised ("with 9"); the role words a pattern spells
+    # (csm, pm) are what normalised questions hold, and are fine.
+    write_kb(tmp_path, CSM_ENTRY)
+    (tmp_path / "vocabulary.yaml").write_text(
+        "synonyms:\n  w: with\n  kickoff: start\nroles:\n  csm: [customer success manager]\n"
+        "  pm: [project manager]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "not-covered.yaml").write_text(
+        "subjects:\n"
+        "  - id: forms\n"
+        "    title: Forms\n"
+        "    patterns:\n"
+        "      - '\\b(csm|pm) payslips\\b'\n"
+        "      - '\\b(a|our) w 9\\b|\\bproject kickoff\\b'\n"
+        "    questions: [where is my w9, tax form please, who sends tax forms, forms help]\n",
+        encoding="utf-8",
+    )
+    problems = check_knowledge(tmp_path)
+    assert [problem.line for problem in problems] == [6, 6]  # the pattern's own line
+    assert "no question holds 'kickoff' when patterns read it (normalised, it is 'start')" in (
+        problems[0].message
+    )
+    assert "no question holds 'w' when patterns read it (normalised, it is 'with')" in (
+        problems[1].message
+    )
 
 
 @pytest.mark.parametrize(
