@@ -9,6 +9,7 @@ builds them once per knowledge base; `match` is then cheap.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -376,7 +377,7 @@ class Matcher:
         ):
             # "vpn disconnects every 10 min. any fix?": the asking sentence may be about a
             # subject named before it.
-            subject_hit = self._context_subject(asked_terms, readings[0])
+            subject_hit = self._context_subject(asked_terms, readings[0], context_words)
         names_both_roles = _BOTH_ROLES.issubset(readings[0])
         decision = decide(
             ranked,
@@ -446,13 +447,16 @@ class Matcher:
             and self._subject_hit(unmarked, terms, " ".join(unmarked), None) is None
         )
 
-    def _context_subject(self, asked_terms: list[str], message_terms: list[str]) -> int | None:
-        """The subject named by a term of a message whose asking sentence asks nothing of its
-        own (content words weighing under `own_task_weight`): an unrelated one (no reply of
-        its own) when the sentence names no role ("vpn disconnects every 10 min. any fix?",
-        "the wifi is down again. who do i even ping??"), a not-covered one when it names a role
-        but points back at the context ("i mean CSM as in Certified ScrumMaster. does that
-        overlap with a pm?"); else None. Such a sentence is about its context."""
+    def _context_subject(
+        self, asked_terms: list[str], message_terms: list[str], message_words: list[str]
+    ) -> int | None:
+        """The subject named by a term or a pattern of a message whose asking sentence asks
+        nothing of its own (content words weighing under `own_task_weight`): an unrelated one
+        (no reply of its own) when the sentence names no role ("vpn disconnects every 10 min.
+        any fix?", "my W-2 still has my old address. how do i get a corrected one?"), a
+        not-covered one when it names a role but points back at the context ("i mean CSM as in
+        Certified ScrumMaster. does that overlap with a pm?"); else None. Such a sentence is
+        about its context."""
         if self._own_words_weight(asked_terms) >= self.tuning.own_task_weight:
             return None
         names_a_role = any(term in ROLES for term in asked_terms)
@@ -463,10 +467,24 @@ class Matcher:
         # With a role named, an unrelated subject is only what someone asked for ("export my
         # dashboards to pdf. should i be the go-to for that as the pm?"): the role's part in it
         # is the question.
+        # Patterns too, for an unrelated subject only: a not-covered one's patterns would read
+        # too much into the story told before a question pointing back at it.
+        vocabulary = self.analyzer.vocabulary
+        by_pattern = (
+            ()
+            if names_a_role
+            else (
+                self._pattern_subjects[group]
+                for text in vocabulary.and_without_fillers(
+                    vocabulary.collapse(" ".join(message_words))
+                )
+                if (group := self._subject_patterns.first(text)) is not None
+            )
+        )
         return next(
             (
                 position
-                for position in self._term_subjects(message_terms)
+                for position in itertools.chain(self._term_subjects(message_terms), by_pattern)
                 if (self._subjects[position].reply is not None) == names_a_role
             ),
             None,

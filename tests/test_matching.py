@@ -130,6 +130,11 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("my parcel says delivered but it never came, who do i call", "everyday-requests"),
         # An asking sentence with nothing of its own is about what comes before it.
         ("vpn disconnects every 10 min, love that for me. any fix?", "everyday-requests"),
+        # ... named by a pattern (the tax form) as well as by a term
+        (
+            "our W-9 on file still has the old address. how do we get a corrected one?",
+            "everyday-requests",
+        ),
         ("the wifi on floor 3 is down AGAIN. who do i even ping?? ugh", "everyday-requests"),
         ("who won the game last night? missed it bc of a late call", "everyday-requests"),
         ("2fa locked me out after 5 failed attempts, who do i contact", "everyday-requests"),
