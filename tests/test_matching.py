@@ -157,6 +157,7 @@ def test_questions_that_only_look_company_specific_get_their_owner(
         ("can you proofread this for me: the csm will send the renewal deck", "everyday-requests"),
         ("what's the difference between a csm and an ae", "other-job-titles"),
         ("what time does the all-hands start", "everyday-requests"),
+        ("quick one, what's 15% of 3,200? the cs team wants to tip", "everyday-requests"),
         ("is there an internal transfer process from cs to the pm team", "hiring-and-careers"),
         ("can an intern switch from pm track to csm track", "hiring-and-careers"),
         ("can you draft a job description for a pm", "hiring-and-careers"),
