@@ -1023,6 +1023,12 @@ def test_a_description_close_to_an_entry_is_still_the_entry(matcher: Matcher) ->
             "team-motivation",
             id="was opens a yes/no question",
         ),
+        pytest.param(
+            "customer training: my buddy says the pm runs it, my lead says cs does. which is it",
+            "csm",
+            "customer-training",
+            id="which is it, after two claims",
+        ),
     ],
 )
 def test_ways_of_asking_who_read_in_their_context(
