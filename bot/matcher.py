@@ -464,9 +464,6 @@ class Matcher:
             term in self.analyzer.vocabulary.pointing_words for term in asked_terms
         ):
             return None
-        # With a role named, an unrelated subject is only what someone asked for ("export my
-        # dashboards to pdf. should i be the go-to for that as the pm?"): the role's part in it
-        # is the question.
         # Patterns too, for an unrelated subject only: a not-covered one's patterns would read
         # too much into the story told before a question pointing back at it.
         vocabulary = self.analyzer.vocabulary
@@ -481,6 +478,9 @@ class Matcher:
                 if (group := self._subject_patterns.first(text)) is not None
             )
         )
+        # With a role named, an unrelated subject is only what someone asked for ("export my
+        # dashboards to pdf. should i be the go-to for that as the pm?"): the role's part in it
+        # is the question.
         return next(
             (
                 position
