@@ -453,7 +453,7 @@ class Matcher:
         """The subject named by a term or a pattern of a message whose asking sentence asks
         nothing of its own (content words weighing under `own_task_weight`): an unrelated one
         (no reply of its own) when the sentence names no role ("vpn disconnects every 10 min.
-        any fix?", "my W-2 still has my old address. how do i get a corrected one?"), a
+        any fix?", "our W-9 on file has the old address. how do we get a corrected one?"), a
         not-covered one when it names a role but points back at the context ("i mean CSM as in
         Certified ScrumMaster. does that overlap with a pm?"); else None. Such a sentence is
         about its context."""

@@ -1072,6 +1072,17 @@ def test_asking_who_ought_to_do_a_task_on_a_named_project_asks_for_the_role(
         assert matcher.match(question).not_covered == "our-company", question
 
 
+def test_w_slash_and_a_number_is_with_not_a_tax_form(matcher: Matcher) -> None:
+    # "w/ 2 weeks" and "W-2" read alike once normalised; only the form named as one ("our W-9")
+    # is an everyday request
+    shorthand = matcher.match(
+        "go-live is w/ 2 weeks left and the plan's a mess, who owns the dates?"
+    )
+    assert shorthand.owner == "pm"
+    form = matcher.match("a vendor wants our W-9, who sends it")
+    assert (form.id, form.subject and form.subject.id) == (None, "everyday-requests")
+
+
 def test_a_name_in_the_clause_before_the_who_is_context(matcher: Matcher) -> None:
     before = matcher.match("before the Harbor Bank kickoff, who does the risk assessment?")
     assert (before.owner, before.not_covered) == ("pm", None)
