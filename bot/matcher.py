@@ -466,18 +466,7 @@ class Matcher:
             return None
         # Patterns too, for an unrelated subject only: a not-covered one's patterns would read
         # too much into the story told before a question pointing back at it.
-        vocabulary = self.analyzer.vocabulary
-        by_pattern = (
-            ()
-            if names_a_role
-            else (
-                self._pattern_subjects[group]
-                for text in vocabulary.and_without_fillers(
-                    vocabulary.collapse(" ".join(message_words))
-                )
-                if (group := self._subject_patterns.first(text)) is not None
-            )
-        )
+        by_pattern = () if names_a_role else self._pattern_subjects_in(message_words)
         # With a role named, an unrelated subject is only what someone asked for ("export my
         # dashboards to pdf. should i be the go-to for that as the pm?"): the role's part in it
         # is the question.
@@ -802,13 +791,9 @@ class Matcher:
         by_term = next(self._term_subjects(terms, asks_who == ASKS_WHO), None)
         if by_term is not None:
             return by_term
-        texts = vocabulary.and_without_fillers(vocabulary.collapse(" ".join(words)))
-        group = next(
-            (found for text in texts if (found := self._subject_patterns.first(text)) is not None),
-            None,
-        )
-        if group is not None:
-            return self._pattern_subjects[group]
+        by_pattern = next(self._pattern_subjects_in(words), None)
+        if by_pattern is not None:
+            return by_pattern
         if (
             asks_who
             and self._names_subject is not None
@@ -817,6 +802,16 @@ class Matcher:
         ):
             return self._names_subject
         return None
+
+    def _pattern_subjects_in(self, words: list[str]) -> Iterator[int]:
+        """The not-covered subjects whose patterns the words hold: the first found in the text
+        as written, then in the text without its filler words ("how much does a csm *usually*
+        make")."""
+        vocabulary = self.analyzer.vocabulary
+        for text in vocabulary.and_without_fillers(vocabulary.collapse(" ".join(words))):
+            group = self._subject_patterns.first(text)
+            if group is not None:
+                yield self._pattern_subjects[group]
 
     def _terms_of(self, phrases: Sequence[str]) -> frozenset[str]:
         """The terms of some curator phrases, as a set."""
