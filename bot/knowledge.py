@@ -598,10 +598,6 @@ def pattern_words(pattern: str) -> set[str]:
     return words
 
 
-def _shortened(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 class _Checker:
     """Collects problems while turning parsed YAML into dataclasses."""
 
@@ -982,7 +978,7 @@ class _Checker:
                 self.report(
                     file,
                     line,
-                    f"pattern {_shortened(text)!r}: no question holds '{word}' when patterns "
+                    f"pattern {text!r}: no question holds '{word}' when patterns "
                     f"read it (normalised, it is '{vocabulary.normalize(word)}'); write that "
                     "instead",
                 )
