@@ -561,9 +561,7 @@ def pattern_words(pattern: str) -> set[str]:
     that might be part of a word is ever reported."""
     words: set[str] = set()
 
-    def is_edge(item: tuple[Any, Any] | None) -> bool:
-        if item is None:
-            return False
+    def is_edge(item: tuple[Any, Any]) -> bool:
         op, value = item
         return op is sre_constants.AT or (op is sre_constants.LITERAL and value == ord(" "))
 
