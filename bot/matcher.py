@@ -639,6 +639,18 @@ class Matcher:
             return start
         for before in range(start - 1, max(start - 1 - self.tuning.detail_sentences, -1), -1):
             if "?" in parts[before]:
+                # "which role has a sales quota? i thought neither?? but someone said one
+                # does": an aside with a question mark keeps the who-question before it (one
+                # pointing back at it is asked about itself: "my buddy said that's a pm
+                # thing, right?")
+                if (
+                    opens_question(parts[before])
+                    and asks_who(self._read(parts[before]))
+                    and not self.analyzer.vocabulary.refers_back(
+                        self.analyzer.normalize(parts[start])
+                    )
+                ):
+                    return before
                 break
             if opens_question(parts[before]):
                 return before
