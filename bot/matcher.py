@@ -373,7 +373,11 @@ class Matcher:
         if (
             subject_hit is None
             and focus
-            and (not ranked or ranked[0][1] < self.tuning.context_subject_fit)
+            and (
+                not ranked
+                or ranked[0][1] < self.tuning.context_subject_fit
+                or self._points_back_at_a_role(asked_terms)
+            )
         ):
             # "vpn disconnects every 10 min. any fix?": the asking sentence may be about a
             # subject named before it.
@@ -477,6 +481,15 @@ class Matcher:
                 if (self._subjects[position].reply is not None) == names_a_role
             ),
             None,
+        )
+
+    def _points_back_at_a_role(self, terms: list[str]) -> bool:
+        """Whether an asking sentence's terms name a role and point back at the context ("the
+        *product* manager. what do they do compared to a csm?"): however well the whole
+        message fits an entry, the sentence asks about what the context named."""
+        pointing_words = self.analyzer.vocabulary.pointing_words
+        return any(term in ROLES for term in terms) and any(
+            term in pointing_words for term in terms
         )
 
     def _best_topics_duties(self, ranked: list[tuple[int, float]]) -> np.ndarray | None:
