@@ -653,15 +653,13 @@ class Matcher:
         for before in range(start - 1, max(start - 1 - self.tuning.detail_sentences, -1), -1):
             if "?" in parts[before]:
                 # "which role has a sales quota? i thought neither?? but someone said one
-                # does": an aside with a question mark keeps the who-question before it (one
+                # does", "how's a product manager different from a pm? same team different
+                # jersey?": an aside with a question mark keeps the question before it (one
                 # pointing back at it is asked about itself: "my buddy said that's a pm
                 # thing, right?")
-                if (
-                    opens_question(parts[before])
-                    and asks_who(self._read(parts[before]))
-                    and not self.analyzer.vocabulary.refers_back(
-                        self.analyzer.normalize(parts[start])
-                    )
+                refers_back = self.analyzer.vocabulary.refers_back
+                if opens_question(parts[before]) and not refers_back(
+                    self.analyzer.normalize(parts[start])
                 ):
                     return before
                 break
