@@ -88,9 +88,10 @@ class Tuning:
     own_task_weight: float = 1.5
     # A message opening with its only question ("who leads a mixed team toward one goal?") is
     # scored on that question alone too when at least this many words of context follow it
-    # ("asking because people keep looking at me in meetings ..."), also when it asks who; a
-    # short tail ("the full list", "asking for our bonus plan") is part of the question.
-    context_after_opening: int = 10
+    # ("asking because people keep looking at me in meetings ...", "the client wants a
+    # timeline deck by friday"), also when it asks who; a short tail ("the full list", "asking
+    # for our bonus plan") is part of the question.
+    context_after_opening: int = 7
     # A subject's term in the context declines a message whose asking sentence weighs under
     # `own_task_weight` and is about it (an unrelated subject, the sentence naming no role:
     # "vpn disconnects every 10 min. any fix?"; a not-covered one, the sentence pointing back:
