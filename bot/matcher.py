@@ -663,7 +663,9 @@ class Matcher:
                 ):
                     return before
                 break
-            if opens_question(parts[before]):
+            # ("out of the two roles, which one has to be a great communicator — explaining
+            # product things, handling concerns?": the question opens after a lead-in)
+            if opens_question(parts[before]) or asks_who(self._read(parts[before])):
                 return before
         return start
 
