@@ -629,7 +629,17 @@ class Matcher:
             # is tied to how the customer does — their roi and results — rather than internal
             # stuff?": the question opened before the details
             start = self._question_opened_before(parts, start)
+        if start and self._compares(parts[start - 1]):
+            # "account manager vs csm — who handles contract negotiation?": the two jobs
+            # compared are what the question is about
+            start -= 1
         return " ".join(parts[start : end + 1]) if start else None
+
+    def _compares(self, sentence: str) -> bool:
+        """Whether a sentence is only a short comparison ("account manager vs csm", "product
+        manager vs project manager") heading the question after it."""
+        words = self.analyzer.normalize(sentence).split()
+        return "versus" in words and len(words) <= self.tuning.comparison_words
 
     def _question_opened_before(self, parts: Sequence[str], start: int) -> int:
         """Where the question asked by the sentence at `start` opens: a sentence with a

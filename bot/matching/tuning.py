@@ -92,6 +92,9 @@ class Tuning:
     # timeline deck by friday"), also when it asks who; a short tail ("the full list", "asking
     # for our bonus plan") is part of the question.
     context_after_opening: int = 7
+    # A sentence of this many words at most comparing two jobs ("account manager vs csm —
+    # who owns the renewal?") heads the question after it: it is part of what is asked.
+    comparison_words: int = 8
     # A subject's term in the context declines a message whose asking sentence weighs under
     # `own_task_weight` and is about it (an unrelated subject, the sentence naming no role:
     # "vpn disconnects every 10 min. any fix?"; a not-covered one, the sentence pointing back:
