@@ -428,6 +428,15 @@ class Matcher:
             return True
         return self._own_words_weight(terms) >= self.tuning.own_task_weight
 
+    def _asks_little_of_its_own(self, sentence: str) -> bool:
+        """Whether a question names too little to be asked alone ("what do you recommend?",
+        "is it written down anywhere?"), and points at nothing before it."""
+        words = self._read(sentence)
+        pointing = self.analyzer.vocabulary.pointing_words
+        return not any(word in pointing for word in words) and (
+            self._own_words_weight(self.analyzer.terms(words)) < self.tuning.own_task_weight
+        )
+
     def _own_words_weight(self, terms: list[str]) -> float:
         """How much an asking sentence's terms name of their own: the weights of its content
         words, roles and words pointing back left out."""
@@ -658,6 +667,15 @@ class Matcher:
                 and asks_who(self._read(parts[before]))
                 and not asks_who(self._read(parts[start]))
             ):
+                return before
+            if (
+                before >= 0
+                and "?" in parts[before]
+                and opens_question(parts[before])
+                and self._asks_little_of_its_own(parts[start])
+            ):
+                # "should i do the pmp certification or a cs course first? what do you
+                # recommend?": a question asking little of its own follows up the one before
                 return before
             return start
         for before in range(start - 1, max(start - 1 - self.tuning.detail_sentences, -1), -1):
