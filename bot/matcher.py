@@ -429,8 +429,8 @@ class Matcher:
         return self._own_words_weight(terms) >= self.tuning.own_task_weight
 
     def _asks_little_of_its_own(self, sentence: str) -> bool:
-        """Whether a question names too little to be asked alone ("what do you recommend?",
-        "is it written down anywhere?"), and points at nothing before it."""
+        """Whether a question names too little to be asked alone and points at nothing
+        before it ("what do you recommend?", "any tips?")."""
         words = self._read(sentence)
         pointing = self.analyzer.vocabulary.pointing_words
         return not any(word in pointing for word in words) and (
@@ -654,8 +654,11 @@ class Matcher:
         """Where the question asked by the sentence at `start` opens: a sentence with a
         question mark that does not open as a question may only detail one opened a sentence
         or two before it without a question mark ("who leads the cross-functional team during
-        a project - eng, design, support, etc?"). `start` itself when there is none."""
+        a project - eng, design, support, etc?"), or be an aside after a question ("which role
+        has a sales quota? i thought neither??"); one asking little of its own follows up the
+        question before it. `start` itself when there is none."""
         opens_question, asks_who = self.analyzer.opens_question, self.analyzer.asks_who
+        refers_back = self.analyzer.vocabulary.refers_back
         if opens_question(parts[start]):
             # "who plans the activities — which tasks happen in what order?": a question that
             # does not ask who may only spell out the who-question just before it
@@ -685,7 +688,6 @@ class Matcher:
                 # jersey?": an aside with a question mark keeps the question before it (one
                 # pointing back at it is asked about itself: "my buddy said that's a pm
                 # thing, right?")
-                refers_back = self.analyzer.vocabulary.refers_back
                 if opens_question(parts[before]) and not refers_back(
                     self.analyzer.normalize(parts[start])
                 ):
