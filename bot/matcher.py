@@ -473,9 +473,7 @@ class Matcher:
         if self._own_words_weight(asked_terms) >= self.tuning.own_task_weight:
             return None
         names_a_role = any(term in ROLES for term in asked_terms)
-        if names_a_role and not any(
-            term in self.analyzer.vocabulary.pointing_words for term in asked_terms
-        ):
+        if names_a_role and not self._points_back_at_a_role(asked_terms):
             return None
         # Patterns too, for an unrelated subject only: a not-covered one's patterns would read
         # too much into the story told before a question pointing back at it.
